@@ -26,10 +26,15 @@ internal static class Llama2cCheckpoint
         Span<byte> head = stackalloc byte[VersionedHeaderBytes];
         long length;
         int read;
-        using (var file = File.OpenRead(path))
+        try
         {
+            using var file = File.OpenRead(path);
             length = file.Length;
             read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail($"{path}: cannot read ({e.Message})", out error);
         }
         if (read < LegacyHeaderBytes)
             return Fail($"{path}: too short for a llama2.c checkpoint", out error);
