@@ -12,9 +12,9 @@ public static class CadreCli
     public const int UserError = 1;
     public const int UsageError = 2;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string? home = null)
     {
-        var context = new CliContext(stdout, stderr);
+        var context = new CliContext(stdout, stderr, home);
         var root = new RootCommand("Cadre: an ecosystem of small specialist models on one frozen base.");
         foreach (var command in Verbs(context))
             root.Add(command);
