@@ -24,15 +24,28 @@ internal sealed class CheckpointTarget
         _ignore = ignore;
     }
 
-    public bool Wants(string key) => _targets.ContainsKey(key);
+    /// <summary>
+    /// True when the model has a parameter named <paramref name="key"/>, so the caller reads the tensor only then;
+    /// a name it does not have and may not ignore is recorded as unexpected.
+    /// </summary>
+    public bool Expects(string key)
+    {
+        if (_targets.ContainsKey(key))
+            return true;
+        if (!_ignore(key))
+            _errors.Add($"unexpected tensor '{key}'");
+        return false;
+    }
 
     /// <summary>Copies <paramref name="value"/> (any floating dtype; converted) into the parameter named <paramref name="key"/>.</summary>
     public void Copy(string key, Tensor value)
     {
-        if (!_targets.TryGetValue(key, out var target))
+        if (!Expects(key))
+            return;
+        var target = _targets[key];
+        if (_loaded.Contains(key))
         {
-            if (!_ignore(key))
-                _errors.Add($"unexpected tensor '{key}'");
+            _errors.Add($"'{key}' appears more than once");
             return;
         }
         if (!target.shape.SequenceEqual(value.shape))

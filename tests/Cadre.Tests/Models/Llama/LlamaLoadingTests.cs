@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cadre.Models;
 using Cadre.Models.Llama;
 using Cadre.Tests.Infrastructure;
+using static TorchSharp.torch;
 
 namespace Cadre.Tests.Models.Llama;
 
@@ -62,6 +63,50 @@ public sealed class LlamaLoadingTests
         File.Delete(path);
         e = Assert.Throws<CadreException>(() => LlamaModel.Load(dir.Path));
         Assert.Contains("no Llama weights found", e.Message);
+    }
+
+    [Fact]
+    public void HalfPrecisionSafetensorsAreWidenedToFloat32()
+    {
+        var tiny = new TinyLlamaCheckpoint(seed: 6);
+        using var dir = new TempDir();
+        tiny.WriteHuggingFace(dir.Path, dtype: ScalarType.BFloat16);
+        using var model = LlamaModel.Load(dir.File("model.safetensors"));
+        var loaded = model.Module.state_dict();
+        foreach (var (name, w) in tiny.HuggingFaceWeights())
+        {
+            Assert.Equal(ScalarType.Float32, loaded[name].dtype);
+            Assert.True(loaded[name].allclose(w.to_type(ScalarType.BFloat16).to_type(ScalarType.Float32), rtol: 0, atol: 0), name);
+        }
+    }
+
+    [Fact]
+    public void HuggingFaceFilesThatDoNotFitTheConfigListEveryProblem()
+    {
+        var tiny = new TinyLlamaCheckpoint(tied: true);
+        using var dir = new TempDir();
+        using var scope = NewDisposeScope();
+        // Ignored as transformers does: a tied copy of the embeddings and stored RoPE frequencies.
+        var harmless = new Dictionary<string, Tensor>
+        {
+            ["lm_head.weight"] = zeros(64, 16),
+            ["model.layers.0.self_attn.rotary_emb.inv_freq"] = zeros(2),
+        };
+        tiny.WriteHuggingFace(dir.Path, extra: harmless);
+        using (LlamaModel.Load(dir.Path)) { }
+
+        var wrong = new Dictionary<string, Tensor> { ["model.layers.9.mlp.extra.weight"] = zeros(2) };
+        tiny.WriteHuggingFace(dir.Path, extra: wrong);
+        var config = LlamaConfigJson.Read(dir.File("config.json"));
+        LlamaConfigJson.Write(config with { IntermediateSize = 20 }, dir.File("config.json"));
+        var e = Assert.Throws<CadreException>(() => LlamaModel.Load(dir.Path));
+        Assert.Contains("model.safetensors", e.Message);
+        Assert.Contains("unexpected tensor 'model.layers.9.mlp.extra.weight'", e.Message);
+        Assert.Contains("'model.layers.0.mlp.gate_proj.weight' has shape [24, 16]; the config needs [20, 16]", e.Message);
+
+        File.WriteAllText(dir.File("model.safetensors.index.json"), """{"weight_map": {"model.norm.weight": "../elsewhere.safetensors"}}""");
+        e = Assert.Throws<CadreException>(() => LlamaModel.Load(dir.Path));
+        Assert.Contains("must name a .safetensors file beside the index", e.Message);
     }
 
     [Fact]

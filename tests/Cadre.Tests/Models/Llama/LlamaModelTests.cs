@@ -31,14 +31,20 @@ public sealed class LlamaModelTests
         Assert.True(difference < 1e-4f, $"largest logit difference {difference}");
     }
 
-    [Fact]
-    public void HuggingFaceLayoutEqualsLlama2cLayoutAfterThePermutation()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void HuggingFaceFilesEqualTheLlama2cBinAfterThePermutation(int shards)
     {
         var tiny = new TinyLlamaCheckpoint(seed: 5, tied: false);
         using var dir = new TempDir();
         tiny.WriteLlama2cBin(dir.File("tiny.bin"), version: 0);
+        Directory.CreateDirectory(dir.File("hf"));
+        tiny.WriteHuggingFace(dir.File("hf"), shards);
         using var fromBin = LlamaModel.Load(dir.File("tiny.bin"));
-        using var fromHf = tiny.LoadHuggingFaceLayout();
+        using var fromHf = LlamaModel.Load(dir.File("hf"));
+        Assert.Contains(shards == 1 ? "model.safetensors" : "model.safetensors.index.json", fromHf.Source);
+        Assert.Equal(fromBin.Config with { EosTokenIds = [] }, fromHf.Config with { EosTokenIds = [] });
         var hf = fromHf.Module.state_dict();
         foreach (var (name, tensor) in fromBin.Module.state_dict())
             Assert.True(tensor.allclose(hf[name], rtol: 0, atol: 0), $"{name} differs");

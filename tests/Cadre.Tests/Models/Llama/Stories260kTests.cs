@@ -31,6 +31,27 @@ public sealed class Stories260kTests
     }
 
     [Fact]
+    public void GreedyFromHuggingFaceSafetensorsMatchesDocumentedOutput()
+    {
+        using var model = LlamaModel.Load(Folder); // config.json + model.safetensors win over the .bin beside them
+        Assert.Contains("model.safetensors", model.Source);
+        Assert.Equal(1e-5, model.Config.RmsNormEps);
+        Assert.Equal(ExpectedGreedy, model.Generate("", GenerationOptions.Greedy(80)));
+    }
+
+    [Fact]
+    public void ConvertedSafetensorsEqualThePermutedBin()
+    {
+        // model.safetensors was converted by an independent script: equality pins the q/k permutation.
+        using var fromBin = LlamaModel.Load(Path.Combine(Folder, "stories260K.bin"));
+        using var fromHf = LlamaModel.Load(Path.Combine(Folder, "model.safetensors"));
+        var hf = fromHf.Module.state_dict();
+        Assert.Equal(hf.Keys.Order(), fromBin.Module.state_dict().Keys.Order());
+        foreach (var (name, tensor) in fromBin.Module.state_dict())
+            Assert.True(tensor.allclose(hf[name], rtol: 0, atol: 0), $"{name} differs");
+    }
+
+    [Fact]
     public void SamplingAndPromptsMatchLlama2cRunC()
     {
         using var model = LlamaModel.Load(Path.Combine(Folder, "stories260K.bin"));

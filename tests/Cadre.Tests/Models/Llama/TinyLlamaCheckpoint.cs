@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Cadre.Models;
 using Cadre.Models.Llama;
+using Cadre.Tensors;
 using static TorchSharp.torch;
 
 namespace Cadre.Tests.Models.Llama;
@@ -82,6 +84,34 @@ internal sealed class TinyLlamaCheckpoint
         }
         target.Complete();
         return model;
+    }
+
+    /// <summary>
+    /// Writes a Hugging Face folder: config.json and model.safetensors, or <paramref name="shards"/> files
+    /// model-0000i-of-0000n.safetensors with model.safetensors.index.json, weights stored as <paramref name="dtype"/>.
+    /// </summary>
+    public void WriteHuggingFace(string folder, int shards = 1, ScalarType dtype = ScalarType.Float32, IReadOnlyDictionary<string, Tensor>? extra = null)
+    {
+        LlamaConfigJson.Write(Config, Path.Combine(folder, "config.json"));
+        using var scope = NewDisposeScope();
+        var weights = HuggingFaceWeights().Select(p => KeyValuePair.Create(p.Key, p.Value.to_type(dtype)))
+            .Concat(extra ?? new Dictionary<string, Tensor>()).ToList();
+        if (shards == 1)
+        {
+            SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), weights);
+            return;
+        }
+        var map = new JsonObject();
+        for (var s = 0; s < shards; s++)
+        {
+            var file = $"model-{s + 1:D5}-of-{shards:D5}.safetensors";
+            var part = weights.Where((_, i) => i % shards == s).ToList();
+            SafetensorsWriter.Write(Path.Combine(folder, file), part);
+            foreach (var (name, _) in part)
+                map[name] = file;
+        }
+        var index = new JsonObject { ["metadata"] = new JsonObject(), ["weight_map"] = map };
+        File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"), index.ToJsonString());
     }
 
     /// <summary>Writes llama2.c's .bin: v0 (legacy header, run.c order, RoPE tables) or v1 ("ak42" header, export.py order).</summary>
