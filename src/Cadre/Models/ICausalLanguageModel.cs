@@ -35,8 +35,9 @@ public interface ICausalLanguageModel : IBaseModel
     /// <summary>
     /// Logits (B, T, V) for token ids (B, T) of int64. With a cache, the ids continue what it holds: their keys and
     /// values are appended and attention sees every cached position; without one, the ids are a whole sequence.
+    /// <paramref name="lastPositionOnly"/> returns (B, 1, V), sparing the output layer for every prompt position.
     /// </summary>
-    Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null);
+    Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false);
 
     /// <summary>An empty cache for <paramref name="batchSize"/> rows of up to <paramref name="capacity"/> positions.</summary>
     IKeyValueCache CreateCache(int batchSize, int capacity);

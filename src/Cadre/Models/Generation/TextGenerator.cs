@@ -43,6 +43,8 @@ public static class TextGenerator
         var stream = new TokenTextStream(tokenizer, promptIds[^1]);
         var reason = StopReason.MaxNewTokens;
 
+        if (options.MaxNewTokens == 0)
+            return new GenerationResult("", promptIds.ToArray(), [], StopReason.MaxNewTokens, seed);
         using var noGrad = no_grad();
         using var cache = model.CreateCache(batchSize: 1, capacity);
         var logits = NextLogits(model, promptIds.Select(i => (long)i).ToArray(), cache);
@@ -74,7 +76,7 @@ public static class TextGenerator
     {
         using var scope = NewDisposeScope();
         var input = tensor(ids, [1, ids.Length]);                  // (1, T)
-        var logits = model.Forward(input, cache);                  // (1, T, V)
+        var logits = model.Forward(input, cache, lastPositionOnly: true); // (1, 1, V)
         return logits[0, -1].to_type(ScalarType.Float32).data<float>().ToArray(); // (V,)
     }
 

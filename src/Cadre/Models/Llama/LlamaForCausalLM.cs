@@ -30,10 +30,12 @@ internal sealed class LlamaForCausalLM : nn.Module
     public IEnumerable<AdaptableLinear> Sites => lm_head is null ? model.Sites : model.Sites.Append(lm_head);
 
     /// <summary>Logits (B, T, V) for ids (B, T), continuing what <paramref name="cache"/> holds when given.</summary>
-    public Tensor Forward(Tensor inputIds, LlamaKvCache? cache)
+    public Tensor Forward(Tensor inputIds, LlamaKvCache? cache, bool lastPositionOnly = false)
     {
         using var scope = NewDisposeScope();
         var hidden = model.Forward(inputIds, cache);                                              // (B, T, C)
+        if (lastPositionOnly)
+            hidden = hidden[.., ^1..];                                                            // (B, 1, C)
         var logits = lm_head is null
             ? nn.functional.linear(hidden, model.EmbeddingWeight)                                 // (B, T, C) @ (C, V)
             : lm_head.forward(hidden);                                                            // (B, T, V)

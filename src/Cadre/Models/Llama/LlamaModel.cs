@@ -51,14 +51,14 @@ public sealed class LlamaModel : ICausalLanguageModel
 
     internal LlamaForCausalLM CausalModule => _module;
 
-    public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null)
+    public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false)
     {
         if (inputIds.dim() != 2)
             throw new ArgumentException($"input ids must be (B, T), not [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
         return cache switch
         {
-            null => _module.Forward(inputIds, null),
-            LlamaKvCache own => _module.Forward(inputIds, own),
+            null => _module.Forward(inputIds, null, lastPositionOnly),
+            LlamaKvCache own => _module.Forward(inputIds, own, lastPositionOnly),
             _ => throw new ArgumentException($"a {cache.GetType().Name} cannot serve a Llama model; use CreateCache", nameof(cache)),
         };
     }

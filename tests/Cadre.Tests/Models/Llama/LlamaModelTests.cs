@@ -71,6 +71,7 @@ public sealed class LlamaModelTests
         var cached = cat(pieces, dim: 1);                                          // (2, T, V)
 
         Assert.Equal(Tokens.Length, cache.Length);
+        Assert.True(model.Forward(ids, lastPositionOnly: true).allclose(full[.., ^1..], rtol: 0, atol: 1e-5)); // (2, 1, V)
         var difference = (full - cached).abs().max().item<float>();
         Assert.True(difference < 1e-5f, $"largest logit difference {difference}");
         var e = Assert.Throws<CadreException>(() => model.Forward(ids[.., ..1], cache));

@@ -117,7 +117,7 @@ public sealed class TextGeneratorTests
         public IReadOnlyDictionary<string, AdaptableLinear> Sites { get; } = new Dictionary<string, AdaptableLinear>();
         public AdapterRouting Routing { get; } = new();
 
-        public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null)
+        public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false)
         {
             ((Cache)cache!).Length += (int)inputIds.shape[1];
             var logits = zeros(1, inputIds.shape[1], VocabularySize); // (1, T, V)
