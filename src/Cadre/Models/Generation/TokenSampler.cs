@@ -5,7 +5,7 @@ namespace Cadre.Models.Generation;
 /// at temperature 0; otherwise softmax(logits / T), one coin from xorshift64*, then plain multinomial sampling or
 /// nucleus (top-p) sampling over the most likely tokens. Ties in probability keep vocabulary order.
 /// </summary>
-public sealed class TokenSampler
+internal sealed class TokenSampler
 {
     private readonly float _temperature;
     private readonly float _topP;

@@ -9,7 +9,7 @@ namespace Cadre.Models.Llama;
 /// price is the full capacity up front (2 · layers · B · KVH · capacity · D values). Meant for inference: the
 /// generator runs under no_grad, so nothing here holds an autograd graph.
 /// </summary>
-public sealed class LlamaKvCache : IKeyValueCache
+internal sealed class LlamaKvCache : IKeyValueCache
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;

@@ -22,6 +22,7 @@ public sealed class Stories260kTests
         Assert.Equal(4, model.Config.NumKeyValueHeads);
         Assert.True(model.Config.TieWordEmbeddings);
         Assert.Equal(512, model.RequireTokenizer().VocabularySize);
+        Assert.False(model.RequireTokenizer().Normalizer.RemoveExtraWhitespaces); // tok512.bin, as run.c reads
         var streamed = new List<string>();
         var result = model.GenerateDetailed("", GenerationOptions.Greedy(80), streamed.Add);
         Assert.Equal(ExpectedGreedy, result.Text);
@@ -36,6 +37,7 @@ public sealed class Stories260kTests
         using var model = LlamaModel.Load(Folder); // config.json + model.safetensors win over the .bin beside them
         Assert.Contains("model.safetensors", model.Source);
         Assert.Equal(1e-5, model.Config.RmsNormEps);
+        Assert.True(model.RequireTokenizer().Normalizer.RemoveExtraWhitespaces); // tok512.model, SentencePiece's
         Assert.Equal(ExpectedGreedy, model.Generate("", GenerationOptions.Greedy(80)));
     }
 
