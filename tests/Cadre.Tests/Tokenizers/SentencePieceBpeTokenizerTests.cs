@@ -83,6 +83,10 @@ public sealed class SentencePieceBpeTokenizerTests
         Assert.Equal(["▁ab", "c"], Pieces(byPosition, "abc"));
         Assert.Equal(["▁", "<0x7A>"], Pieces(byPosition, "z")); // byte fallback
         Assert.Equal("ab zbc", byPosition.Decode(byPosition.Encode("ab zbc", addBos: true, addEos: true)));
+        // Without ../shared too: every character outside the vocabulary survives as UTF-8 bytes.
+        Assert.Equal("héllo 🙂", byPosition.Decode(byPosition.Encode("héllo 🙂")));
+        var stream = new TokenTextStream(byPosition, byPosition.BosId);
+        Assert.Equal("héllo 🙂", string.Concat(byPosition.Encode("héllo 🙂").Select(stream.Append)) + stream.Flush());
     }
 
     private static string[] Pieces(SentencePieceBpeTokenizer tokenizer, string text) =>
