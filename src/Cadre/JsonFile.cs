@@ -52,12 +52,12 @@ internal sealed class JsonFile
     public bool Has(string field) =>
         Root.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null;
 
-    public int? Int(string field) => Value(field, "an integer", v => v.TryGetInt32(out var i) ? i : (int?)null);
+    public int? Int(string field) => Value(field, "an integer", v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : (int?)null);
 
-    public long? Long(string field) => Value(field, "an integer", v => v.TryGetInt64(out var i) ? i : (long?)null);
+    public long? Long(string field) => Value(field, "an integer", v => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var i) ? i : (long?)null);
 
     public double? Double(string field) =>
-        Value(field, "a number", v => v.TryGetDouble(out var d) ? d : (double?)null);
+        Value(field, "a number", v => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) ? d : (double?)null);
 
     public bool? Bool(string field) => Value(field, "true or false", v =>
         v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : (bool?)null);

@@ -79,7 +79,7 @@ internal static class WordPieceFiles
         var pairs = new List<(string Token, int Id)>();
         foreach (var entry in vocab.EnumerateObject())
         {
-            if (!entry.Value.TryGetInt32(out var id) || id < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
                 throw new CadreException($"tokenizer.json: model.vocab.{entry.Name}: must be a non-negative integer id");
             pairs.Add((entry.Name, id));
         }
@@ -99,7 +99,8 @@ internal static class WordPieceFiles
                 fast.Errors.Add($"tokenizer.json: model.type: {type} is not WordPiece; Cadre reads only WordPiece vocabularies for BERT-family models");
             if (model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String)
                 settings = settings with { UnknownToken = unk.GetString()! };
-            if (model.TryGetProperty("max_input_chars_per_word", out var max) && max.TryGetInt32(out var m))
+            if (model.TryGetProperty("max_input_chars_per_word", out var max) && max.ValueKind == JsonValueKind.Number
+                && max.TryGetInt32(out var m))
                 settings = settings with { MaxInputCharsPerWord = m };
         }
         if (fast.Root.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
