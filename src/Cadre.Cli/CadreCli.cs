@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Cadre.Cli.Commands;
+
+namespace Cadre.Cli;
+
+/// <summary>
+/// Composes the verbs and runs one command line. User errors (<see cref="CadreException"/>, bad flags, unknown
+/// verbs) print one line to stderr and return a non-zero code; no stack trace unless CADRE_DEBUG=1.
+/// </summary>
+public static class CadreCli
+{
+    public const int UserError = 1;
+    public const int UsageError = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string? home = null)
+    {
+        var context = new CliContext(stdout, stderr, home);
+        var root = new RootCommand("Cadre: an ecosystem of small specialist models on one frozen base.");
+        foreach (var command in Verbs(context))
+            root.Add(command);
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            var verb = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
+                ? [] : VerbPath(parsed.CommandResult));
+            // "Unrecognized command or argument 'x'" says more than "Required command was not provided".
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
+                        ?? parsed.Errors[0];
+            stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine($"Try 'cadre {(verb.Length > 0 ? verb + " " : "")}--help'.");
+            return UsageError;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (CadreException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return UserError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException
+                                      && Environment.GetEnvironmentVariable("CADRE_DEBUG") != "1")
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return UserError;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("CADRE_DEBUG") != "1")
+        {
+            stderr.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message} (set CADRE_DEBUG=1 for the stack trace)");
+            return UserError;
+        }
+    }
+
+    /// <summary>The explicit list of top-level verbs.</summary>
+    private static IEnumerable<Command> Verbs(CliContext context) =>
+    [
+        BenchCommand.Create(context),
+    ];
+
+    private static IEnumerable<string> VerbPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new Stack<string>();
+        for (var r = result; r?.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent)
+            names.Push(r.Command.Name);
+        return names;
+    }
+}

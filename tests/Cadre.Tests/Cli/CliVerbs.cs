@@ -1,0 +1,10 @@
+namespace Cadre.Tests.Cli;
+
+/// <summary>Every verb the CLI offers; the help test walks them all.</summary>
+internal static class CliVerbs
+{
+    public static readonly string[] All =
+    [
+        "bench", "bench matmul",
+    ];
+}
