@@ -1,3 +1,5 @@
+using Cadre.Util;
+
 namespace Cadre.Models.Bert;
 
 /// <summary>

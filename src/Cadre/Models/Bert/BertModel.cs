@@ -56,21 +56,29 @@ public sealed partial class BertModel : ISentenceEncoder
     /// as <c>bert.</c>). Tensors are copied, so the caller keeps ownership of <paramref name="weights"/>.
     /// </summary>
     public static BertModel FromStateDict(BertConfig config, IReadOnlyDictionary<string, Tensor> weights,
-        BertWordPieceTokenizer? tokenizer = null, SentencePooling? pooling = null, string source = "state dict")
+        BertWordPieceTokenizer? tokenizer = null, SentencePooling? pooling = null, string source = "state dict") =>
+        Build(config, weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal),
+            key => weights[key], disposeAfterCopy: false, tokenizer, pooling ?? new SentencePooling(), source);
+
+    private static BertModel Build(BertConfig config, IReadOnlyDictionary<string, long[]> shapes, Func<string, Tensor> read,
+        bool disposeAfterCopy, BertWordPieceTokenizer? tokenizer, SentencePooling pooling, string source)
     {
         var errors = config.Validate();
         if (errors.Count > 0)
             throw new CadreException($"{source}: invalid BERT config:\n  " + string.Join("\n  ", errors));
-        var prefix = BertWeights.FindPrefix(weights.Keys, source);
+        if (tokenizer is not null && tokenizer.VocabularySize > config.VocabSize)
+            throw new CadreException($"the tokenizer has {tokenizer.VocabularySize} tokens but config.json's vocab_size is "
+                + $"{config.VocabSize}: they do not belong to the same model");
+        var prefix = BertWeights.FindPrefix(shapes.Keys, source);
         var routing = new AdapterRouting();
-        var network = new BertNetwork(config, BertWeights.HasPooler(weights.Keys, prefix), routing);
+        var network = new BertNetwork(config, BertWeights.HasPooler(shapes.Keys, prefix), routing);
         try
         {
-            var ignored = BertWeights.Copy(network, weights, prefix, source);
+            var ignored = BertWeights.Copy(network, shapes, read, disposeAfterCopy, prefix, source);
             foreach (var parameter in network.parameters())
                 parameter.requires_grad = false;
             network.eval();
-            return new BertModel(config, network, routing, tokenizer, pooling ?? new SentencePooling(), ignored);
+            return new BertModel(config, network, routing, tokenizer, pooling, ignored);
         }
         catch
         {

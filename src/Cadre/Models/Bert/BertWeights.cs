@@ -34,14 +34,18 @@ internal static class BertWeights
     public static bool HasPooler(IEnumerable<string> keys, string prefix) =>
         keys.Contains(prefix + "pooler.dense.weight", StringComparer.Ordinal);
 
-    /// <summary>Copies (converting dtype) every tensor; returns the ignored keys outside the base's prefix.</summary>
-    public static IReadOnlyList<string> Copy(BertNetwork network, IReadOnlyDictionary<string, Tensor> weights,
-        string prefix, string source)
+    /// <summary>
+    /// Checks every key and shape first, then copies (converting dtype) one tensor at a time, so a file is never
+    /// held in memory whole. <paramref name="read"/> gives a key's tensor, disposed right after its copy when
+    /// <paramref name="disposeAfterCopy"/> (tensors read from a file). Returns the ignored keys outside the prefix.
+    /// </summary>
+    public static IReadOnlyList<string> Copy(BertNetwork network, IReadOnlyDictionary<string, long[]> shapes,
+        Func<string, Tensor> read, bool disposeAfterCopy, string prefix, string source)
     {
         var expected = network.state_dict();
         var errors = new List<string>();
         var ignored = new List<string>();
-        foreach (var key in weights.Keys.Order(StringComparer.Ordinal))
+        foreach (var key in shapes.Keys.Order(StringComparer.Ordinal))
         {
             if (!key.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -53,14 +57,14 @@ internal static class BertWeights
                 continue;
             if (!expected.TryGetValue(name, out var target))
             {
-                errors.Add($"unexpected key '{key}': not part of a {network.GetType().Name[..^"Network".Length]} with this config.json (check num_hidden_layers and the model type)");
+                errors.Add($"unexpected key '{key}': not part of a BERT encoder with this config.json (check num_hidden_layers and model_type)");
                 continue;
             }
-            var shape = weights[key].shape;
+            var shape = shapes[key];
             if (!shape.SequenceEqual(target.shape))
                 errors.Add($"key '{key}': shape [{string.Join(", ", shape)}] in the file, but config.json implies [{string.Join(", ", target.shape)}]");
         }
-        foreach (var name in expected.Keys.Where(n => !weights.ContainsKey(prefix + n)).Order(StringComparer.Ordinal))
+        foreach (var name in expected.Keys.Where(n => !shapes.ContainsKey(prefix + n)).Order(StringComparer.Ordinal))
             errors.Add($"missing key '{prefix}{name}'");
         if (errors.Count > 0)
         {
@@ -71,7 +75,18 @@ internal static class BertWeights
         using (no_grad())
         {
             foreach (var (name, target) in expected)
-                target.copy_(weights[prefix + name]);
+            {
+                var tensor = read(prefix + name);
+                try
+                {
+                    target.copy_(tensor);
+                }
+                finally
+                {
+                    if (disposeAfterCopy)
+                        tensor.Dispose();
+                }
+            }
         }
         return ignored;
     }

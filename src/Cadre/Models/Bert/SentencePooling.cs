@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cadre.Util;
 using TorchSharp;
 using static TorchSharp.torch;
 

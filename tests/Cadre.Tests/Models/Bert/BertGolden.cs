@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Text.Json;
+using Cadre.Tensors;
 using static TorchSharp.torch;
 
 namespace Cadre.Tests.Models.Bert;
@@ -23,27 +23,10 @@ internal static class BertGolden
 
     public static double MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
-    /// <summary>
-    /// Reads an all-F32 safetensors file. A deliberately minimal stand-in used until the library's
-    /// SafetensorsReader exists; it only parses the files make_golden.py writes.
-    /// </summary>
-    public static Dictionary<string, Tensor> ReadF32Safetensors(string path)
+    /// <summary>Every tensor of a safetensors file, owned by the caller's dispose scope.</summary>
+    public static Dictionary<string, Tensor> ReadAll(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        using var header = JsonDocument.Parse(bytes.AsMemory(8, headerLength));
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var entry in header.RootElement.EnumerateObject())
-        {
-            if (entry.Name == "__metadata__")
-                continue;
-            Assert.Equal("F32", entry.Value.GetProperty("dtype").GetString());
-            var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-            var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-            var floats = new float[(offsets[1] - offsets[0]) / 4];
-            Buffer.BlockCopy(bytes, 8 + headerLength + offsets[0], floats, 0, offsets[1] - offsets[0]);
-            result[entry.Name] = tensor(floats, shape, float32);
-        }
-        return result;
+        using var reader = SafetensorsReader.Open(path);
+        return reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name), StringComparer.Ordinal);
     }
 }

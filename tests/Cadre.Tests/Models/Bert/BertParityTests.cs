@@ -66,12 +66,11 @@ public sealed class BertParityTests
     {
         using var scope = NewDisposeScope();
         var golden = BertGolden.Outputs("tiny_bert");
-        var folder = BertGolden.Folder("tiny-bert");
-        var tokenizer = BertWordPieceTokenizer.Load(folder);
-        var pooling = SentencePooling.Load(folder);
-        Assert.Equal([PoolingMode.Mean], pooling.Modes);
-        Assert.True(pooling.Normalize);
-        using var model = LoadTinyBert(pooling, tokenizer);
+        using var model = BertModel.Load(BertGolden.Folder("tiny-bert"));
+        var tokenizer = model.Tokenizer!;
+        Assert.Equal([PoolingMode.Mean], model.Pooling.Modes);
+        Assert.True(model.Pooling.Normalize);
+        Assert.Equal(64, tokenizer.Settings.MaxLength);
 
         var texts = golden.GetProperty("texts").EnumerateArray().Select(e => e.GetString()!).ToArray();
         var ids = golden.GetProperty("input_ids").EnumerateArray().ToArray();
@@ -111,13 +110,14 @@ public sealed class BertParityTests
     {
         using var scope = NewDisposeScope();
         var golden = BertGolden.Outputs("tiny_roberta");
-        var folder = BertGolden.Folder("tiny-roberta");
-        var config = BertConfig.Load(Path.Combine(folder, "config.json"));
+        using var model = BertModel.Load(BertGolden.Folder("tiny-roberta"));
+        var config = model.Config;
         Assert.Equal((1, 2), (config.PadTokenId, config.PositionOffset));
-        var weights = BertGolden.ReadF32Safetensors(Path.Combine(folder, "model.safetensors"));
-        using var model = BertModel.FromStateDict(config, weights);
         Assert.Equal(["classifier.dense.bias", "classifier.dense.weight", "classifier.out_proj.bias", "classifier.out_proj.weight"], model.IgnoredKeys);
         Assert.Equal("roberta", model.Architecture);
+        // No WordPiece vocabulary in a RoBERTa folder: it runs from ids, and says why it cannot embed text.
+        Assert.Null(model.Tokenizer);
+        Assert.Contains("no WordPiece tokenizer", Assert.Throws<CadreException>(() => model.Embed(["text"])).Message);
 
         var ids = BertGolden.Longs(golden.GetProperty("input_ids"));
         var mask = BertGolden.Longs(golden.GetProperty("attention_mask"));
@@ -137,7 +137,7 @@ public sealed class BertParityTests
     {
         var folder = BertGolden.Folder("tiny-bert");
         var config = BertConfig.Load(Path.Combine(folder, "config.json"));
-        var weights = BertGolden.ReadF32Safetensors(Path.Combine(folder, "model.safetensors"));
+        var weights = BertGolden.ReadAll(Path.Combine(folder, "model.safetensors"));
         return BertModel.FromStateDict(config, weights, tokenizer, pooling);
     }
 }

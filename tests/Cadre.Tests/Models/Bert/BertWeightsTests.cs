@@ -136,5 +136,5 @@ public sealed class BertWeightsTests
     }
 
     private static Dictionary<string, Tensor> Weights() =>
-        BertGolden.ReadF32Safetensors(Path.Combine(BertGolden.Folder("tiny-bert"), "model.safetensors"));
+        BertGolden.ReadAll(Path.Combine(BertGolden.Folder("tiny-bert"), "model.safetensors"));
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Cadre;
+namespace Cadre.Util;
 
 /// <summary>
 /// A small JSON file read for configuration (Hugging Face <c>config.json</c>, <c>tokenizer_config.json</c>, ...).
