@@ -6,6 +6,6 @@ internal static class CliVerbs
     public static readonly string[] All =
     [
         "base", "base import", "base list", "base show", "embed", "generate", "quickstart",
-        "bench", "bench matmul",
+        "bench", "bench matmul", "bench embed",
     ];
 }

@@ -61,8 +61,8 @@ public static class BaseModels
             var dtype = DTypes.FromScalarType(t.dtype);
             dtypes.Add(dtype.Name());
             hashes[name] = TensorHash.Compute(dtype, t.shape, t.bytes);
-            parameters += t.numel();
         }
+        parameters = model.Module.parameters().Sum(p => p.numel()); // buffers (e.g. timing constants) are not parameters
         return (TensorHash.Combine(hashes), parameters, string.Join("+", dtypes.Order()));
     }
 }
