@@ -33,6 +33,14 @@ public sealed class UseLiteModel : ISentenceEncoder
     public AdapterRouting Routing { get; } = new();
     public int Dimension => Config.HiddenSize;
 
+    /// <summary>A model with zero weights and a one-piece-per-byte vocabulary: for structure tests and benchmarks of shape.</summary>
+    public static UseLiteModel Create(UseLiteConfig config)
+    {
+        var pieces = Enumerable.Range(0, Math.Min(config.VocabSize, 300))
+            .Select(i => (i < UnigramTokenizer.ReservedCount ? $"<reserved{i}>" : ((char)(i + 26)).ToString(), -1.0)).ToList();
+        return new UseLiteModel(config, new UnigramTokenizer(pieces));
+    }
+
     /// <summary>Loads <c>config.json</c>, <c>vocab.json</c> and <c>model.safetensors</c> from a converted folder.</summary>
     public static UseLiteModel Load(string folder)
     {
