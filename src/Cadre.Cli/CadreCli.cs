@@ -61,7 +61,11 @@ public static class CadreCli
     /// <summary>The explicit list of top-level verbs.</summary>
     private static IEnumerable<Command> Verbs(CliContext context) =>
     [
+        BaseCommand.Create(context),
+        EmbedCommand.Create(context),
+        GenerateCommand.Create(context),
         BenchCommand.Create(context),
+        QuickstartCommand.Create(context),
     ];
 
     private static IEnumerable<string> VerbPath(System.CommandLine.Parsing.CommandResult result)

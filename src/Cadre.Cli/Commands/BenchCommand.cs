@@ -12,6 +12,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Run a benchmark and print (or write) its results table.");
         bench.Add(Matmul(context));
+        bench.Add(EmbedBenchCommand.Create(context));
         return bench;
     }
 

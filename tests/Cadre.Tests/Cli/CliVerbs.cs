@@ -5,6 +5,7 @@ internal static class CliVerbs
 {
     public static readonly string[] All =
     [
-        "bench", "bench matmul",
+        "base", "base import", "base list", "base show", "embed", "generate", "quickstart",
+        "bench", "bench matmul", "bench embed",
     ];
 }

@@ -1,0 +1,57 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Cadre.Models.Bert;
+
+/// <summary>
+/// <c>embeddings.*</c>: word + token type + position embeddings, then LayerNorm. Sub-module names are the
+/// checkpoint's (<c>word_embeddings</c>, <c>position_embeddings</c>, <c>token_type_embeddings</c>, <c>LayerNorm</c>).
+/// </summary>
+internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
+{
+    // Field names are the checkpoint's key segments; TorchSharp registers sub-modules by field name.
+#pragma warning disable IDE1006 // snake_case where Hugging Face's key names demand it
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+#pragma warning restore IDE1006
+    private readonly BertConfig _config;
+
+    public BertEmbeddings(BertConfig config) : base("embeddings")
+    {
+        _config = config;
+        word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize);
+        position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    /// <summary>(B, T) ids and (B, T) token types to (B, T, H).</summary>
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        // Hugging Face's order of additions, so float rounding matches: (words + types) + positions.
+        var x = word_embeddings.call(inputIds) + token_type_embeddings.call(tokenTypeIds); // (B, T, H)
+        x = x + position_embeddings.call(PositionIds(inputIds));                           // (B, T, H)
+        return dropout.call(LayerNorm.call(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// (B, T) position ids. BERT counts 0..T-1. RoBERTa/XLM-R count real tokens from pad_token_id + 1 and give
+    /// padding ids the pad position (<c>create_position_ids_from_input_ids</c>), so they follow the pad ids, not
+    /// the attention mask.
+    /// </summary>
+    private Tensor PositionIds(Tensor inputIds)
+    {
+        var length = inputIds.shape[1];
+        if (!_config.PositionsFromPadding)
+            return arange(length, dtype: int64, device: inputIds.device).unsqueeze(0).expand(inputIds.shape[0], length); // (B, T)
+        var real = inputIds.ne(_config.PadTokenId).to(int64);          // (B, T)
+        return real.cumsum(1) * real + _config.PadTokenId;               // (B, T)
+    }
+}

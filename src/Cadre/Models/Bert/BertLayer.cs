@@ -1,0 +1,154 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Cadre.Models.Bert;
+
+// Dimensions: B batch, T tokens, H hidden, h heads, d = H / h per head, I intermediate.
+
+/// <summary><c>encoder.layer.{i}</c>: self-attention block, then feed-forward block, each with residual + LayerNorm.</summary>
+internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // field names are the checkpoint's key segments (registered by reflection)
+    private readonly BertAttention attention;
+    private readonly BertIntermediate intermediate;
+    private readonly BertLayerOutput output;
+#pragma warning restore IDE1006
+
+    public BertLayer(BertConfig config, AdapterRouting routing) : base("layer")
+    {
+        attention = new BertAttention(config, routing);
+        intermediate = new BertIntermediate(config, routing);
+        output = new BertLayerOutput(config.IntermediateSize, config, routing);
+        RegisterComponents();
+    }
+
+    /// <summary>(B, T, H) hidden states and a (B, 1, 1, T) additive mask to (B, T, H).</summary>
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        var attended = attention.call(hidden, additiveMask);                       // (B, T, H)
+        return output.call(intermediate.call(attended), attended).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary><c>attention</c>: <c>self</c> (query, key, value) and <c>output</c> (dense, LayerNorm).</summary>
+internal sealed class BertAttention : nn.Module<Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly BertSelfAttention @self;
+    private readonly BertLayerOutput output;
+#pragma warning restore IDE1006
+
+    public BertAttention(BertConfig config, AdapterRouting routing) : base("attention")
+    {
+        @self = new BertSelfAttention(config, routing);
+        output = new BertLayerOutput(config.HiddenSize, config, routing);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        return output.call(@self.call(hidden, additiveMask), hidden).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Multi-head scaled dot-product attention, written out as Hugging Face's eager path computes it.</summary>
+internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly AdaptableLinear query;
+    private readonly AdaptableLinear key;
+    private readonly AdaptableLinear value;
+    private readonly Dropout dropout;
+#pragma warning restore IDE1006
+    private readonly int _heads;
+    private readonly int _headDim;
+
+    public BertSelfAttention(BertConfig config, AdapterRouting routing) : base("self")
+    {
+        _heads = config.NumAttentionHeads;
+        _headDim = config.HeadDimension;
+        query = new AdaptableLinear("query", config.HiddenSize, config.HiddenSize, hasBias: true, routing);
+        key = new AdaptableLinear("key", config.HiddenSize, config.HiddenSize, hasBias: true, routing);
+        value = new AdaptableLinear("value", config.HiddenSize, config.HiddenSize, hasBias: true, routing);
+        dropout = nn.Dropout(config.AttentionProbsDropoutProb);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hidden.shape[0], length = hidden.shape[1];
+        Tensor Heads(Tensor x) => x.view(batch, length, _heads, _headDim).transpose(1, 2); // (B, h, T, d)
+        var q = Heads(query.call(hidden));
+        var k = Heads(key.call(hidden));
+        var v = Heads(value.call(hidden));
+        // (B, h, T, d) @ (B, h, d, T) -> (B, h, T, T); padded keys get the most negative float, so weight 0.
+        var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(_headDim) + additiveMask;
+        var probs = dropout.call(scores.softmax(-1));
+        var context = probs.matmul(v);                                                      // (B, h, T, d)
+        return context.transpose(1, 2).reshape(batch, length, _heads * _headDim)            // (B, T, H)
+            .MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary><c>intermediate</c>: dense H -> I and the configured activation.</summary>
+internal sealed class BertIntermediate : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly AdaptableLinear dense;
+#pragma warning restore IDE1006
+    private readonly Func<Tensor, Tensor> _activation;
+
+    public BertIntermediate(BertConfig config, AdapterRouting routing) : base("intermediate")
+    {
+        dense = new AdaptableLinear("dense", config.HiddenSize, config.IntermediateSize, hasBias: true, routing);
+        _activation = Activation(config.HiddenAct);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return _activation(dense.call(hidden)).MoveToOuterDisposeScope();                  // (B, T, I)
+    }
+
+    private static Func<Tensor, Tensor> Activation(string name) => name switch
+    {
+        "gelu" => x => nn.functional.gelu(x),
+        // gelu_new, gelu_fast and gelu_pytorch_tanh are all 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))).
+        "gelu_new" or "gelu_fast" or "gelu_pytorch_tanh" => x => nn.functional.gelu(x, GELU.Approximate.tanh),
+        "relu" => x => nn.functional.relu(x),
+        "silu" or "swish" => x => nn.functional.silu(x),
+        _ => throw new CadreException($"config.json: hidden_act: '{name}' is not supported"),
+    };
+}
+
+/// <summary>
+/// <c>output</c> (of a layer, and of its attention): dense back to H, dropout, then LayerNorm of the residual sum.
+/// </summary>
+internal sealed class BertLayerOutput : nn.Module<Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly AdaptableLinear dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+#pragma warning restore IDE1006
+
+    public BertLayerOutput(int inFeatures, BertConfig config, AdapterRouting routing) : base("output")
+    {
+        dense = new AdaptableLinear("dense", inFeatures, config.HiddenSize, hasBias: true, routing);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    /// <summary>(B, T, in) block output and (B, T, H) block input to (B, T, H).</summary>
+    public override Tensor forward(Tensor hidden, Tensor residual)
+    {
+        using var scope = NewDisposeScope();
+        return LayerNorm.call(dropout.call(dense.call(hidden)) + residual).MoveToOuterDisposeScope();
+    }
+}

