@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using static TorchSharp.torch;
 
 namespace Cadre.Tensors;
 
@@ -57,6 +58,20 @@ public readonly record struct TensorHash
         int read;
         while ((read = bytes.Read(buffer, 0, buffer.Length)) > 0)
             hash.AppendData(buffer, 0, read);
+        return Finish(hash);
+    }
+
+    /// <summary>
+    /// Hashes a TorchSharp tensor of any device and layout by value (a contiguous CPU copy is made only when needed,
+    /// and disposed); its storage is read in place, in chunks, so tensors above 2 GiB hash too.
+    /// </summary>
+    public static TensorHash Compute(Tensor tensor)
+    {
+        var dtype = DTypes.FromScalarType(tensor.dtype);
+        using var scope = NewDisposeScope();
+        var data = tensor.detach().cpu().contiguous();
+        using var hash = Start(dtype, data.shape);
+        TensorBytes.ForEachChunk(data, (_, chunk) => hash.AppendData(chunk));
         return Finish(hash);
     }
 

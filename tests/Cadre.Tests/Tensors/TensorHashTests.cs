@@ -5,6 +5,7 @@ using Cadre.Tests.Infrastructure;
 
 namespace Cadre.Tests.Tensors;
 
+[Collection(TorchCollection.Name)]
 public sealed class TensorHashTests
 {
     private static readonly byte[] Data = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -35,6 +36,17 @@ public sealed class TensorHashTests
             Assert.NotEqual(h, TensorHash.Compute(DType.F32, [2], changed));
         }
         Assert.Equal(h, TensorHash.Compute(DType.F32, [2], new MemoryStream(Data)));
+    }
+
+    [Fact]
+    public void HashOfATorchTensorIsTheHashOfItsValues()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var matrix = TorchSharp.torch.arange(6, dtype: TorchSharp.torch.ScalarType.Int16).reshape(2, 3); // (2, 3)
+        var transposed = matrix.t();                                                                   // (3, 2), strided
+        var expected = TensorHash.Compute(DType.I16, [3, 2], transposed.contiguous().bytes);
+        Assert.Equal(expected, TensorHash.Compute(transposed));
+        Assert.NotEqual(expected, TensorHash.Compute(matrix));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public static class BaseModels
             var t = tensor.detach().cpu().contiguous();
             var dtype = DTypes.FromScalarType(t.dtype);
             dtypes.Add(dtype.Name());
-            hashes[name] = TensorHash.Compute(dtype, t.shape, t.bytes);
+            hashes[name] = TensorHash.Compute(t); // chunked: tensors above 2 GiB hash too
         }
         parameters = model.Module.parameters().Sum(p => p.numel()); // buffers (e.g. timing constants) are not parameters
         return (TensorHash.Combine(hashes).Hex, parameters, string.Join("+", dtypes.Order()));
