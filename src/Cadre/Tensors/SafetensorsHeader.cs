@@ -1,32 +1,34 @@
-using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Cadre.Tensors;
 
 /// <summary>
-/// Parses and validates a safetensors header before anything is allocated for the data: length bound, strict UTF-8,
-/// a JSON object without duplicate keys, known dtypes, non-negative shapes without overflow, shape × dtype size equal
-/// to the byte range, and ranges that tile the data buffer exactly (no overlap, no gap), as Hugging Face requires.
+/// Parses and validates a safetensors header before anything is allocated for the data: strict UTF-8, one JSON object
+/// without duplicate keys, known dtypes, shapes of non-negative integers whose byte size does not overflow and equals
+/// the <c>data_offsets</c> span, <c>__metadata__</c> a map of strings, and ranges that tile the data buffer exactly
+/// (no overlap, no gap, nothing after the last tensor), as Hugging Face requires. Public because a header can also
+/// come from elsewhere than a local file (the first bytes of a remote file fetched with a range request).
 /// </summary>
 public static class SafetensorsHeader
 {
-    /// <summary>Headers above this size are refused (Hugging Face's own limit is 100 MB).</summary>
+    /// <summary>Headers above this size are refused (Hugging Face's own limit, MAX_HEADER_SIZE).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
     public const string MetadataKey = "__metadata__";
 
-    /// <summary>Parses <paramref name="header"/>, given the data buffer's length, or throws naming <paramref name="file"/>.</summary>
+    /// <summary>More dimensions than this is a malformed file, not a tensor (PyTorch itself stops at 64).</summary>
+    private const int MaxRank = 64;
+
+    /// <summary>
+    /// Parses <paramref name="header"/> (the N bytes after the length), given the data buffer's length, or throws a
+    /// <see cref="CadreException"/> whose message starts with <paramref name="file"/>. Tensors come back in file order.
+    /// </summary>
     public static (IReadOnlyList<TensorInfo> Tensors, IReadOnlyDictionary<string, string> Metadata) Parse(
         ReadOnlySpan<byte> header, long bufferLength, string file)
     {
-        try
-        {
-            _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetCharCount(header);
-        }
-        catch (DecoderFallbackException)
-        {
+        if (!Utf8.IsValid(header))
             throw Error(file, "header is not valid UTF-8");
-        }
         var tensors = new List<TensorInfo>();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -44,56 +46,69 @@ public static class SafetensorsHeader
                 if (name == MetadataKey)
                     ReadMetadata(ref reader, metadata, file);
                 else
-                    tensors.Add(ReadTensor(ref reader, name, file));
+                    tensors.Add(ReadTensor(ref reader, name, bufferLength, file));
             }
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            if (reader.Read())
                 throw Error(file, "header has content after its JSON object");
         }
         catch (JsonException e)
         {
             throw Error(file, $"header is not valid JSON ({e.Message})");
         }
+        catch (InvalidOperationException e) // a string escape that is no valid UTF-16 (a lone surrogate)
+        {
+            throw Error(file, $"header is not valid JSON ({e.Message})");
+        }
+        tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
         CheckTiling(tensors, bufferLength, file);
         return (tensors, metadata);
     }
 
     private static void ReadMetadata(ref Utf8JsonReader reader, Dictionary<string, string> metadata, string file)
     {
+        if (reader.TokenType == JsonTokenType.Null)
+            return; // Hugging Face reads "__metadata__": null as no metadata
         if (reader.TokenType != JsonTokenType.StartObject)
-            throw Error(file, "__metadata__ must be an object of strings");
+            throw Error(file, $"{MetadataKey} must be an object of strings");
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var key = reader.GetString()!;
             reader.Read();
             if (reader.TokenType != JsonTokenType.String)
-                throw Error(file, $"__metadata__ '{key}' must be a string");
+                throw Error(file, $"{MetadataKey} '{key}' must be a string, not {Describe(reader.TokenType)}");
             if (!metadata.TryAdd(key, reader.GetString()!))
-                throw Error(file, $"duplicate key '{key}' in __metadata__");
+                throw Error(file, $"duplicate key '{key}' in {MetadataKey}");
         }
     }
 
-    private static TensorInfo ReadTensor(ref Utf8JsonReader reader, string name, string file)
+    private static TensorInfo ReadTensor(ref Utf8JsonReader reader, string name, long bufferLength, string file)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
-            throw Error(file, $"tensor '{name}': entry must be an object");
+            throw Error(file, $"tensor '{name}': entry must be an object, not {Describe(reader.TokenType)}");
         DType? dtype = null;
         long[]? shape = null;
         long[]? offsets = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.GetString();
+            var field = reader.GetString()!;
             reader.Read();
+            if ((field == "dtype" && dtype is not null) || (field == "shape" && shape is not null)
+                || (field == "data_offsets" && offsets is not null))
+                throw Error(file, $"tensor '{name}': duplicate field '{field}'");
             switch (field)
             {
                 case "dtype":
-                    var text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
-                    dtype = DTypes.Parse(text) ?? throw Error(file, $"tensor '{name}': unknown dtype '{text}'");
+                    if (reader.TokenType != JsonTokenType.String)
+                        throw Error(file, $"tensor '{name}': dtype must be a string, not {Describe(reader.TokenType)}");
+                    var text = reader.GetString()!;
+                    dtype = DTypes.Parse(text) ?? throw Error(file,
+                        $"tensor '{name}': unknown dtype '{text}' (Cadre reads {string.Join(", ", Enum.GetNames<DType>())})");
                     break;
                 case "shape":
-                    shape = ReadIntegers(ref reader, name, "shape", file);
+                    shape = ReadIntegers(ref reader, name, "shape", MaxRank, file);
                     break;
                 case "data_offsets":
-                    offsets = ReadIntegers(ref reader, name, "data_offsets", file);
+                    offsets = ReadIntegers(ref reader, name, "data_offsets", 2, file);
                     break;
                 default:
                     reader.Skip(); // unknown fields are tolerated, as Hugging Face's reader does
@@ -102,56 +117,62 @@ public static class SafetensorsHeader
         }
         if (dtype is null || shape is null || offsets is null)
             throw Error(file, $"tensor '{name}': needs dtype, shape and data_offsets");
+        var shapeText = "[" + string.Join(", ", shape) + "]";
         if (offsets.Length != 2 || offsets[0] > offsets[1])
             throw Error(file, $"tensor '{name}': data_offsets must be [begin, end] with begin <= end");
-        long bytes;
-        try
-        {
-            bytes = checked(shape.Aggregate(1L, (a, b) => a * b) * dtype.Value.Size());
-        }
-        catch (OverflowException)
-        {
-            throw Error(file, $"tensor '{name}': shape [{string.Join(", ", shape)}] is too large");
-        }
+        if (offsets[1] > bufferLength)
+            throw Error(file, $"tensor '{name}': data_offsets [{offsets[0]}, {offsets[1]}] run past the {bufferLength}-byte data buffer (truncated?)");
+        var bytes = dtype.Value.ByteLength(shape)
+            ?? throw Error(file, $"tensor '{name}': shape {shapeText} of {dtype} is too large (its byte size overflows)");
         if (bytes != offsets[1] - offsets[0])
-            throw Error(file, $"tensor '{name}': shape [{string.Join(", ", shape)}] of {dtype} needs {bytes} bytes but data_offsets span {offsets[1] - offsets[0]}");
+            throw Error(file, $"tensor '{name}': shape {shapeText} of {dtype} needs {bytes} bytes but data_offsets [{offsets[0]}, {offsets[1]}] span {offsets[1] - offsets[0]}");
         return new TensorInfo(name, dtype.Value, shape, offsets[0], offsets[1]);
     }
 
-    private static long[] ReadIntegers(ref Utf8JsonReader reader, string name, string field, string file)
+    private static long[] ReadIntegers(ref Utf8JsonReader reader, string name, string field, int max, string file)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
-            throw Error(file, $"tensor '{name}': {field} must be an array of integers");
+            throw Error(file, $"tensor '{name}': {field} must be an array of integers, not {Describe(reader.TokenType)}");
         var values = new List<long>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var v) || v < 0)
                 throw Error(file, $"tensor '{name}': {field} must hold non-negative integers");
-            if (values.Count >= 64)
-                throw Error(file, $"tensor '{name}': {field} has more than 64 entries");
+            if (values.Count == max)
+                throw Error(file, $"tensor '{name}': {field} has more than {max} entries");
             values.Add(v);
         }
         return [.. values];
     }
 
-    private static void CheckTiling(List<TensorInfo> tensors, long bufferLength, string file)
+    /// <summary>The ranges, sorted by offset, must cover [0, bufferLength) exactly once (empty tensors may sit anywhere on a boundary).</summary>
+    private static void CheckTiling(List<TensorInfo> sorted, long bufferLength, string file)
     {
         long position = 0;
         TensorInfo? previous = null;
-        foreach (var t in tensors.OrderBy(t => t.Begin).ThenBy(t => t.End))
+        foreach (var t in sorted)
         {
             if (t.Begin < position)
-                throw Error(file, $"tensor '{t.Name}': data_offsets [{t.Begin}, {t.End}] overlap tensor '{previous!.Name}'");
+                throw Error(file, $"tensor '{t.Name}': data_offsets [{t.Begin}, {t.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]");
             if (t.Begin > position)
-                throw Error(file, $"tensor '{t.Name}': gap of {t.Begin - position} bytes before data_offsets [{t.Begin}, {t.End}]");
+                throw Error(file, $"tensor '{t.Name}': data_offsets [{t.Begin}, {t.End}] leave a gap of {t.Begin - position} bytes after byte {position} of the data buffer");
             position = t.End;
             previous = t;
         }
         if (position != bufferLength)
-            throw Error(file, position > bufferLength
-                ? $"data ends at byte {position} of the buffer but the file holds only {bufferLength} (truncated?)"
-                : $"{bufferLength - position} bytes after the last tensor are not described by the header");
+            throw Error(file, $"{bufferLength - position} bytes after the last tensor are not described by the header");
     }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
 
     internal static CadreException Error(string file, string problem) => new($"{file}: {problem}");
 }

@@ -1,67 +1,100 @@
+using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace Cadre.Tensors;
 
 /// <summary>
-/// A safetensors file opened lazily: opening reads and validates only the header; the data is memory-mapped and a
-/// tensor's bytes are touched only when asked for. Tensors handed out are copies that the caller owns, so nothing
-/// aliases the map after <see cref="Dispose"/>.
+/// A safetensors file opened lazily: <see cref="Open"/> reads and validates only the header; the data is memory-mapped
+/// and a tensor's bytes are touched (paged in) only when asked for. Tensors handed out are copies that the caller owns,
+/// so nothing aliases the map after <see cref="Dispose"/>. Reads may run concurrently; Dispose must not race them.
+/// Like every memory-mapped reader, it assumes nobody truncates the file in place while it is open (Cadre's writer
+/// replaces files by rename, which leaves an open map intact).
 /// </summary>
 public sealed unsafe class SafetensorsReader : IDisposable
 {
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _data;
+    private readonly long _dataOffsetInView;
     private readonly Dictionary<string, TensorInfo> _byName;
+    private bool _disposed;
 
-    private SafetensorsReader(string path, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, string> metadata,
-                              long dataStart, long fileLength)
+    private SafetensorsReader(string path, FileStream stream, IReadOnlyList<TensorInfo> tensors,
+                              IReadOnlyDictionary<string, string> metadata, long dataStart)
     {
         Path = path;
         Tensors = tensors;
         Metadata = metadata;
         _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        if (fileLength > dataStart)
+        if (stream.Length == dataStart)
         {
-            _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            _view = _map.CreateViewAccessor(0, fileLength, MemoryMappedFileAccess.Read);
-            byte* start = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
-            _data = start + _view.PointerOffset + dataStart;
+            stream.Dispose(); // no data (only empty tensors): nothing to map, and a zero-length map is an error
+            return;
         }
+        // Mapped from the stream whose header was validated, so a file renamed over the path meanwhile cannot slip in.
+        _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* start = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+        _dataOffsetInView = _view.PointerOffset + dataStart;
+        _data = start + _dataOffsetInView;
     }
 
     public string Path { get; }
+
+    /// <summary>Every tensor's header entry, in file (offset) order.</summary>
     public IReadOnlyList<TensorInfo> Tensors { get; }
+
+    /// <summary>The header's <c>__metadata__</c> map; empty when the file has none.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>Opens <paramref name="path"/>, validating its header; a malformed file is a <see cref="CadreException"/>.</summary>
+    /// <summary>Opens <paramref name="path"/> and validates its header; a missing or malformed file is a <see cref="CadreException"/>.</summary>
     public static SafetensorsReader Open(string path)
     {
-        if (!File.Exists(path))
-            throw new CadreException($"{path}: file not found");
-        long fileLength;
-        byte[] header;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        FileStream stream;
+        try
         {
-            fileLength = stream.Length;
-            if (fileLength < 8)
-                throw SafetensorsHeader.Error(path, $"file has {fileLength} bytes, fewer than the 8-byte header length");
-            Span<byte> lengthBytes = stackalloc byte[8];
-            stream.ReadExactly(lengthBytes);
-            var n = BitConverter.ToUInt64(lengthBytes);
-            if (n > SafetensorsHeader.MaxHeaderBytes)
-                throw SafetensorsHeader.Error(path, $"header length {n} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit");
-            if ((long)n > fileLength - 8)
-                throw SafetensorsHeader.Error(path, $"header length {n} runs past the end of the {fileLength}-byte file (truncated?)");
-            header = new byte[n]; // bounded by the file's size and the limit above
-            stream.ReadExactly(header);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
         }
-        var dataStart = 8 + header.LongLength;
-        var (tensors, metadata) = SafetensorsHeader.Parse(header, fileLength - dataStart, path);
-        return new SafetensorsReader(path, tensors, metadata, dataStart, fileLength);
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CadreException($"{path}: file not found");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CadreException($"{path}: cannot open ({e.Message})");
+        }
+        try
+        {
+            var (header, fileLength) = ReadHeader(stream, path);
+            var dataStart = 8 + header.LongLength;
+            var (tensors, metadata) = SafetensorsHeader.Parse(header, fileLength - dataStart, path);
+            return new SafetensorsReader(path, stream, tensors, metadata, dataStart);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the length prefix and the header, refusing a length beyond the limit or the file before allocating.</summary>
+    private static (byte[] Header, long FileLength) ReadHeader(FileStream stream, string path)
+    {
+        var fileLength = stream.Length;
+        if (fileLength < 8)
+            throw SafetensorsHeader.Error(path, $"file has {fileLength} bytes, fewer than the 8-byte header length (truncated?)");
+        Span<byte> prefix = stackalloc byte[8];
+        stream.ReadExactly(prefix);
+        var n = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (n > SafetensorsHeader.MaxHeaderBytes)
+            throw SafetensorsHeader.Error(path, $"header length {n} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit");
+        if ((long)n > fileLength - 8)
+            throw SafetensorsHeader.Error(path, $"header length {n} runs past the end of the {fileLength}-byte file (truncated?)");
+        var header = new byte[n]; // bounded by the file's size and the limit above
+        stream.ReadExactly(header);
+        return (header, fileLength);
     }
 
     public bool Contains(string name) => _byName.ContainsKey(name);
@@ -69,50 +102,61 @@ public sealed unsafe class SafetensorsReader : IDisposable
     public TensorInfo Info(string name) =>
         _byName.TryGetValue(name, out var info) ? info : throw new CadreException($"{Path}: no tensor named '{name}'");
 
-    /// <summary>The tensor's raw little-endian bytes, straight from the map; valid until this reader is disposed.</summary>
+    /// <summary>
+    /// The tensor's raw little-endian bytes, straight from the map (no copy). The span is valid only until this reader
+    /// is disposed. Tensors above 2 GiB do not fit a span: use <see cref="OpenRead"/> for those.
+    /// </summary>
     public ReadOnlySpan<byte> Bytes(string name)
     {
-        var info = Info(name);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return info.ByteLength == 0 ? [] : new ReadOnlySpan<byte>(_data + info.Begin, checked((int)info.ByteLength));
+        var info = Live(name);
+        if (info.ByteLength > int.MaxValue)
+            throw new CadreException($"{Path}: tensor '{name}' has {info.ByteLength} bytes, too many for one span; read it with OpenRead");
+        return Mapped(info.Begin, (int)info.ByteLength);
     }
 
-    /// <summary>A stream over the tensor's bytes (for tensors above 2 GiB, which a span cannot hold).</summary>
+    /// <summary>
+    /// A read-only stream over the tensor's bytes in the map, for any size. The caller disposes it; reading from it
+    /// after this reader is disposed throws <see cref="ObjectDisposedException"/> rather than touching unmapped memory.
+    /// </summary>
     public Stream OpenRead(string name)
     {
-        var info = Info(name);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return info.ByteLength == 0 ? new MemoryStream([], false) : new UnmanagedMemoryStream(_data + info.Begin, info.ByteLength);
+        var info = Live(name);
+        return info.ByteLength == 0
+            ? new MemoryStream([], writable: false)
+            : new UnmanagedMemoryStream(_view!.SafeMemoryMappedViewHandle, _dataOffsetInView + info.Begin, info.ByteLength, FileAccess.Read);
     }
 
-    /// <summary>Copies the tensor into a new CPU tensor that the caller owns (and disposes).</summary>
+    /// <summary>Copies the tensor into a new contiguous CPU tensor that the caller owns (and disposes).</summary>
     public Tensor ReadTensor(string name)
     {
-        var info = Info(name);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var result = empty(info.Shape, info.DType.ToScalarType());
-        if (info.ByteLength > 0)
-        {
-            var target = result.bytes; // the new tensor's own storage, contiguous
-            if (target.Length != info.ByteLength)
-            {
-                result.Dispose();
-                throw new InvalidOperationException($"tensor storage of {target.Length} bytes for {info.ByteLength}");
-            }
-            new ReadOnlySpan<byte>(_data + info.Begin, checked((int)info.ByteLength)).CopyTo(target);
-        }
-        return result;
+        var info = Live(name);
+        using var scope = NewDisposeScope();
+        var result = empty(info.Shape, info.DType.ToScalarType()); // (shape...), contiguous
+        if (result.numel() * result.element_size() != info.ByteLength)
+            throw new InvalidOperationException($"TorchSharp made {result.numel() * result.element_size()} bytes for {info.ByteLength}");
+        TensorBytes.ForEachChunk(result, (offset, target) => Mapped(info.Begin + offset, target.Length).CopyTo(target));
+        return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The per-tensor SHA-256 (see <see cref="TensorHash"/>), computed from the mapped bytes.</summary>
-    public string Hash(string name)
+    /// <summary>The tensor's <see cref="TensorHash"/>, hashed in place from the map: no copy of the tensor is made.</summary>
+    public TensorHash Hash(string name)
+    {
+        var info = Live(name);
+        using var hash = TensorHash.Start(info.DType, info.Shape);
+        for (long offset = 0; offset < info.ByteLength; offset += TensorBytes.ChunkBytes)
+            hash.AppendData(Mapped(info.Begin + offset, (int)Math.Min(TensorBytes.ChunkBytes, info.ByteLength - offset)));
+        return TensorHash.Finish(hash);
+    }
+
+    private TensorInfo Live(string name)
     {
         var info = Info(name);
-        using var stream = OpenRead(name);
-        return TensorHash.Compute(info.DType, info.Shape, stream);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return info;
     }
 
-    private bool _disposed;
+    private ReadOnlySpan<byte> Mapped(long offset, int length) =>
+        length == 0 ? [] : new ReadOnlySpan<byte>(_data + offset, length);
 
     public void Dispose()
     {

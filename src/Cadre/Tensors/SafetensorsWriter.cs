@@ -1,125 +1,124 @@
-using System.Text;
-using System.Text.Json;
 using static TorchSharp.torch;
 
 namespace Cadre.Tensors;
 
-/// <summary>A tensor to write from raw little-endian bytes, for code that holds no TorchSharp tensor.</summary>
+/// <summary>A tensor to write from raw little-endian, row-major bytes, for code that holds no TorchSharp tensor.</summary>
 public sealed record RawTensor(string Name, DType DType, long[] Shape, ReadOnlyMemory<byte> Bytes);
 
 /// <summary>
-/// Writes the safetensors format as Hugging Face's library does: tensors ordered by dtype (widest first, in the
-/// library's dtype order) then by name, a compact JSON header with <c>__metadata__</c> first, padded with spaces to a
-/// multiple of 8 bytes. Writes go to a temporary file that is flushed to disk and renamed over the target, so a
-/// crash leaves the old file or the new one, never half of one.
+/// Writes the safetensors format byte for byte as Hugging Face's library does (safetensors/src/tensor.rs,
+/// <c>prepare</c>): tensors laid out by dtype in descending order of its <c>Dtype</c> enum (widest alignment first:
+/// I64, F64, F32, I32, BF16, F16, I16, I8, U8, BOOL), ties by name in UTF-8 byte order; a compact JSON header with
+/// <c>__metadata__</c> first, then the tensors in data order, padded with spaces to a multiple of 8 bytes. One
+/// deliberate difference: Hugging Face writes metadata keys in hash-map order (random), Cadre in UTF-8 key order.
+/// Writes go to a temporary file in the target's folder that is flushed to disk and renamed over the target, so a
+/// crash or an error leaves the old file or the new one, never half of one.
 /// </summary>
 public static class SafetensorsWriter
 {
-    /// <summary>Writes TorchSharp tensors (any device, any layout: copied to contiguous CPU memory one at a time).</summary>
+    /// <summary>
+    /// Writes TorchSharp tensors of any device and layout: each is copied to contiguous CPU memory, one at a time, in
+    /// a dispose scope of its own, and its storage is written without a managed copy. The tensors stay the caller's.
+    /// </summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
                              IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var list = tensors.ToList();
-        var entries = list.Select(p => (p.Key, DTypes.FromScalarType(p.Value.dtype), p.Value.shape)).ToList();
-        var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, tensor) in list)
-            byName.TryAdd(name, tensor); // duplicates are reported by WriteEntries
-        WriteEntries(path, entries, metadata, name =>
+        var entries = new List<Entry>();
+        foreach (var (name, tensor) in tensors)
         {
-            using var scope = NewDisposeScope();
-            var t = byName[name].detach().cpu().contiguous();
-            return t.bytes.ToArray(); // one tensor's bytes at a time
-        });
+            DType dtype;
+            try
+            {
+                dtype = DTypes.FromScalarType(tensor.dtype);
+            }
+            catch (CadreException e)
+            {
+                throw new CadreException($"{path}: tensor '{name}': {e.Message}");
+            }
+            var shape = tensor.shape;
+            entries.Add(new Entry(name, dtype, shape, dtype.ByteLength(shape)!.Value, stream => WriteTensor(tensor, stream)));
+        }
+        WriteEntries(path, entries, metadata);
     }
 
+    /// <summary>Writes tensors given as raw bytes; each one's length must equal its shape × dtype size.</summary>
     public static void WriteRaw(string path, IEnumerable<RawTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        foreach (var t in byName.Values)
+        var entries = new List<Entry>();
+        foreach (var t in tensors)
         {
-            var expected = t.Shape.Aggregate(1L, (a, b) => checked(a * b)) * t.DType.Size();
+            if (!Enum.IsDefined(t.DType))
+                throw new CadreException($"{path}: tensor '{t.Name}': unknown dtype {(int)t.DType}");
+            var shapeText = "[" + string.Join(", ", t.Shape) + "]";
+            var expected = t.DType.ByteLength(t.Shape)
+                ?? throw new CadreException($"{path}: tensor '{t.Name}': shape {shapeText} has a negative dimension or is too large");
             if (expected != t.Bytes.Length)
-                throw new CadreException($"tensor '{t.Name}': shape [{string.Join(", ", t.Shape)}] of {t.DType} needs {expected} bytes, got {t.Bytes.Length}");
+                throw new CadreException($"{path}: tensor '{t.Name}': shape {shapeText} of {t.DType} needs {expected} bytes, got {t.Bytes.Length}");
+            var bytes = t.Bytes;
+            entries.Add(new Entry(t.Name, t.DType, [.. t.Shape], expected, stream => stream.Write(bytes.Span)));
         }
-        WriteEntries(path, byName.Values.Select(t => (t.Name, t.DType, t.Shape)).ToList(), metadata,
-                     name => byName[name].Bytes.ToArray());
+        WriteEntries(path, entries, metadata);
     }
 
-    /// <summary>Hugging Face's dtype order (its Dtype enum); tensors are laid out widest-first along it.</summary>
-    private static int Rank(DType d) => d switch
-    {
-        DType.BOOL => 0, DType.U8 => 1, DType.I8 => 2, DType.I16 => 5, DType.F16 => 7, DType.BF16 => 8,
-        DType.I32 => 9, DType.F32 => 11, DType.F64 => 12, DType.I64 => 13, _ => 0,
-    };
+    private sealed record Entry(string Name, DType DType, long[] Shape, long ByteLength, Action<Stream> WriteData);
 
-    private static void WriteEntries(string path, List<(string Name, DType DType, long[] Shape)> entries,
-                                     IReadOnlyDictionary<string, string>? metadata, Func<string, byte[]> bytesOf)
+    private static void WriteTensor(Tensor tensor, Stream stream)
     {
-        if (entries.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count() != entries.Count)
-            throw new CadreException($"{path}: duplicate tensor names");
-        if (entries.Any(e => e.Name == SafetensorsHeader.MetadataKey))
-            throw new CadreException($"{path}: '{SafetensorsHeader.MetadataKey}' is reserved and cannot name a tensor");
-        var ordered = entries.OrderByDescending(e => Rank(e.DType)).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
-        var header = Header(ordered, metadata);
+        using var scope = NewDisposeScope(); // the CPU/contiguous copies, when the tensor was not already both
+        var data = tensor.detach().cpu().contiguous();
+        TensorBytes.ForEachChunk(data, (_, chunk) => stream.Write(chunk));
+    }
+
+    private static void WriteEntries(string path, List<Entry> entries, IReadOnlyDictionary<string, string>? metadata)
+    {
+        Validate(path, entries, metadata);
+        var ordered = entries.OrderByDescending(e => e.DType.HuggingFaceRank()).ThenBy(e => e.Name, Utf8Order.Strings).ToList();
+        var header = SafetensorsHeaderWriter.Build([.. ordered.Select(e => (e.Name, e.DType, e.Shape, e.ByteLength))], metadata);
+        if (header.Length > SafetensorsHeader.MaxHeaderBytes)
+            throw new CadreException($"{path}: header of {header.Length} bytes exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit of readers");
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                stream.Write(BitConverter.GetBytes((ulong)header.Length));
+                Span<byte> prefix = stackalloc byte[8];
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+                stream.Write(prefix);
                 stream.Write(header);
                 foreach (var e in ordered)
-                    stream.Write(bytesOf(e.Name));
+                {
+                    var start = stream.Position;
+                    e.WriteData(stream);
+                    if (stream.Position - start != e.ByteLength) // the tensor changed shape or dtype under us
+                        throw new InvalidOperationException($"tensor '{e.Name}' wrote {stream.Position - start} bytes, its header says {e.ByteLength}");
+                }
                 stream.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);
         }
         finally
         {
-            if (File.Exists(tmp))
-                File.Delete(tmp);
+            File.Delete(tmp); // no-op once renamed
         }
     }
 
-    private static byte[] Header(List<(string Name, DType DType, long[] Shape)> ordered, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>Refuses what the reader would refuse or misread, before a byte is written.</summary>
+    private static void Validate(string path, List<Entry> entries, IReadOnlyDictionary<string, string>? metadata)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in entries)
         {
-            json.WriteStartObject();
-            if (metadata is { Count: > 0 })
-            {
-                json.WriteStartObject(SafetensorsHeader.MetadataKey);
-                foreach (var (k, v) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
-                    json.WriteString(k, v);
-                json.WriteEndObject();
-            }
-            long offset = 0;
-            foreach (var (name, dtype, shape) in ordered)
-            {
-                var length = checked(shape.Aggregate(1L, (a, b) => a * b) * dtype.Size());
-                json.WriteStartObject(name);
-                json.WriteString("dtype", dtype.Name());
-                json.WriteStartArray("shape");
-                foreach (var d in shape)
-                    json.WriteNumberValue(d);
-                json.WriteEndArray();
-                json.WriteStartArray("data_offsets");
-                json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset + length);
-                json.WriteEndArray();
-                json.WriteEndObject();
-                offset += length;
-            }
-            json.WriteEndObject();
+            if (!names.Add(e.Name))
+                throw new CadreException($"{path}: duplicate tensor name '{e.Name}'");
+            if (e.Name == SafetensorsHeader.MetadataKey)
+                throw new CadreException($"{path}: '{SafetensorsHeader.MetadataKey}' is reserved and cannot name a tensor");
+            if (!SafetensorsHeaderWriter.IsValidUnicode(e.Name))
+                throw new CadreException($"{path}: tensor name '{e.Name}' is not valid Unicode (a lone surrogate)");
         }
-        var bytes = buffer.ToArray();
-        var padded = (bytes.Length + 7) / 8 * 8; // the data buffer starts 8-byte aligned
-        var header = new byte[padded];
-        bytes.CopyTo(header, 0);
-        Array.Fill(header, (byte)' ', bytes.Length, padded - bytes.Length);
-        return header;
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+            if (value is null || !SafetensorsHeaderWriter.IsValidUnicode(key) || !SafetensorsHeaderWriter.IsValidUnicode(value))
+                throw new CadreException($"{path}: {SafetensorsHeader.MetadataKey} entry '{key}' is null or not valid Unicode (a lone surrogate)");
     }
 }

@@ -52,7 +52,7 @@ public static class BaseModels
     public static (string Hash, long Parameters, string DType) Fingerprint(IBaseModel model)
     {
         using var scope = NewDisposeScope();
-        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var hashes = new Dictionary<string, TensorHash>(StringComparer.Ordinal);
         long parameters = 0;
         var dtypes = new HashSet<string>();
         foreach (var (name, tensor) in model.Module.state_dict())
@@ -60,9 +60,9 @@ public static class BaseModels
             var t = tensor.detach().cpu().contiguous();
             var dtype = DTypes.FromScalarType(t.dtype);
             dtypes.Add(dtype.Name());
-            hashes[name] = TensorHash.Compute(dtype, t.shape, t.bytes);
+            hashes[name] = TensorHash.Compute(t); // chunked: tensors above 2 GiB hash too
         }
         parameters = model.Module.parameters().Sum(p => p.numel()); // buffers (e.g. timing constants) are not parameters
-        return (TensorHash.Combine(hashes), parameters, string.Join("+", dtypes.Order()));
+        return (TensorHash.Combine(hashes).Hex, parameters, string.Join("+", dtypes.Order()));
     }
 }
