@@ -22,6 +22,7 @@ public static partial class UseLiteConverter
         var source = UseLitePackage.Open(package);
         var vocab = source.Require("vocab.json");
         var (config, tensors) = Map(source.ReadWeights(), source.Source);
+        UseLiteGraphCheck.Verify(source.Require("model.json"), config.Layers.Count, source.Source);
         Directory.CreateDirectory(outputDir);
         SafetensorsWriter.WriteRaw(Path.Combine(outputDir, WeightsFile), tensors,
             new Dictionary<string, string> { ["format"] = "cadre", ["model_type"] = UseLiteConfig.ModelType });

@@ -111,4 +111,28 @@ public sealed class UseLiteStructureTests
         e = Assert.Throws<CadreException>(() => UseLiteConverter.Convert(dir.File("pkg"), dir.File("out2")));
         Assert.Contains("past the end of the shards", e.Message);
     }
+
+    [Fact]
+    public void AGraphWithAnotherActivationIsRefused()
+    {
+        var package = SharedData.Require(UseLiteFixture.PackagePath);
+        using var dir = new TempDir();
+        var unpacked = Path.Combine(dir.Path, "pkg");
+        Directory.CreateDirectory(unpacked);
+        using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(package), System.IO.Compression.CompressionMode.Decompress))
+            System.Formats.Tar.TarFile.ExtractToDirectory(gz, unpacked, overwriteFiles: true);
+        var model = Path.Combine(unpacked, "package", "dist", "model.json");
+        var json = File.ReadAllText(model);
+        Assert.Contains("\"Relu\"", json);
+        File.WriteAllText(model, ReplaceFirst(json, "\"Relu\"", "\"Elu\"")); // an op value; node names hold "/Relu"
+        var e = Assert.Throws<CadreException>(() => UseLiteConverter.Convert(unpacked, Path.Combine(dir.Path, "out")));
+        Assert.Contains("op Elu", e.Message);
+        Assert.Contains("op Relu appears 1 times, expected 2", e.Message);
+    }
+
+    private static string ReplaceFirst(string text, string from, string to)
+    {
+        var i = text.IndexOf(from, StringComparison.Ordinal);
+        return text[..i] + to + text[(i + from.Length)..];
+    }
 }
