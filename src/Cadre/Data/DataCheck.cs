@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+
+namespace Cadre.Data;
+
+/// <summary>Rows that share a text, by their lines, with the labels they carry.</summary>
+public sealed record DuplicateGroup(string Text, IReadOnlyList<int> Lines, IReadOnlyList<string> Labels)
+{
+    public bool ConflictingLabels => Labels.Distinct(StringComparer.Ordinal).Count() > 1;
+}
+
+/// <summary>A training row whose text also appears in an evaluation file.</summary>
+public sealed record Leak(string Text, int TrainLine, string OtherFile, int OtherLine, bool Exact);
+
+/// <summary>One label's share of the training rows.</summary>
+public sealed record ClassCount(string Label, int Count, double Share);
+
+/// <summary>What <see cref="DataCheck"/> found; <see cref="Render"/> gives the short summary printed before training.</summary>
+public sealed record DataCheckReport(
+    int Rows,
+    IReadOnlyList<DuplicateGroup> ExactDuplicates,
+    IReadOnlyList<DuplicateGroup> NormalizedDuplicates,
+    IReadOnlyList<Leak> Leaks,
+    IReadOnlyList<ClassCount> Classes)
+{
+    /// <summary>Most frequent over least frequent class; 1 when balanced.</summary>
+    public double ImbalanceRatio => Classes.Count < 2 ? 1 : (double)Classes.Max(c => c.Count) / Math.Max(1, Classes.Min(c => c.Count));
+
+    public string Render(int examples = 3)
+    {
+        var sb = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        sb.AppendLine(string.Create(ci, $"{Rows} rows, {Classes.Count} classes, imbalance {ImbalanceRatio:F1}:1"));
+        foreach (var c in Classes.OrderByDescending(c => c.Count).Take(10))
+            sb.AppendLine(string.Create(ci, $"  {c.Label,-24} {c.Count,7}  {c.Share,6:P1}"));
+        if (Classes.Count > 10)
+            sb.AppendLine($"  ... and {Classes.Count - 10} more classes");
+        Line(sb, "exact duplicates", ExactDuplicates, examples);
+        Line(sb, "normalized duplicates (case, Unicode, spacing, punctuation)", NormalizedDuplicates, examples);
+        var conflicts = NormalizedDuplicates.Where(g => g.ConflictingLabels).ToList();
+        sb.AppendLine($"duplicates with conflicting labels: {conflicts.Count}");
+        foreach (var g in conflicts.Take(examples))
+            sb.AppendLine($"  lines {string.Join(", ", g.Lines.Take(5))}: [{string.Join(", ", g.Labels.Distinct())}] \"{Clip(g.Text)}\"");
+        sb.AppendLine($"rows shared with evaluation data (leakage): {Leaks.Count} ({Leaks.Count(l => l.Exact)} exact)");
+        foreach (var l in Leaks.Take(examples))
+            sb.AppendLine($"  train line {l.TrainLine} = {Path.GetFileName(l.OtherFile)} line {l.OtherLine}: \"{Clip(l.Text)}\"");
+        return sb.ToString();
+    }
+
+    private static void Line(StringBuilder sb, string what, IReadOnlyList<DuplicateGroup> groups, int examples)
+    {
+        sb.AppendLine($"{what}: {groups.Sum(g => g.Lines.Count - 1)} extra rows in {groups.Count} groups");
+        foreach (var g in groups.Take(examples))
+            sb.AppendLine($"  lines {string.Join(", ", g.Lines.Take(5))}{(g.Lines.Count > 5 ? ", ..." : "")}: \"{Clip(g.Text)}\"");
+    }
+
+    private static string Clip(string s) => s.Length <= 60 ? s : s[..57] + "...";
+}
+
+/// <summary>
+/// The check printed before training: duplicates (exact and normalized), conflicting labels, train/evaluation
+/// leakage and class balance. Hashing only, so 100,000 rows take well under a second.
+/// </summary>
+public static class DataCheck
+{
+    public static DataCheckReport Run(Dataset train, params Dataset[] evaluation)
+    {
+        var exact = Groups(train, e => e.Text);
+        var normalized = Groups(train, e => Normalize(e.Text));
+        var byExact = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byNormal = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in train.Examples)
+        {
+            byExact.TryAdd(e.Text, e.Line);
+            byNormal.TryAdd(Normalize(e.Text), e.Line);
+        }
+        var leaks = new List<Leak>();
+        foreach (var other in evaluation)
+            foreach (var e in other.Examples)
+            {
+                if (byExact.TryGetValue(e.Text, out var line))
+                    leaks.Add(new Leak(e.Text, line, other.File, e.Line, true));
+                else if (byNormal.TryGetValue(Normalize(e.Text), out line))
+                    leaks.Add(new Leak(e.Text, line, other.File, e.Line, false));
+            }
+        var labels = train.Examples.SelectMany(LabelsOf).ToList();
+        var classes = labels.GroupBy(l => l, StringComparer.Ordinal)
+            .Select(g => new ClassCount(g.Key, g.Count(), (double)g.Count() / Math.Max(1, train.Count)))
+            .OrderBy(c => c.Label, StringComparer.Ordinal).ToList();
+        return new DataCheckReport(train.Count, exact, normalized, leaks, classes);
+    }
+
+    /// <summary>Case-folded, NFKC, punctuation and symbols removed, white space collapsed.</summary>
+    public static string Normalize(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        var space = false;
+        foreach (var ch in text.Normalize(NormalizationForm.FormKC).ToLowerInvariant())
+        {
+            if (char.IsWhiteSpace(ch)) { space = sb.Length > 0; continue; }
+            if (char.IsPunctuation(ch) || char.IsSymbol(ch)) continue;
+            if (space) { sb.Append(' '); space = false; }
+            sb.Append(ch);
+        }
+        return sb.ToString();
+    }
+
+    private static IEnumerable<string> LabelsOf(Example e) => e.Labels ?? (e.Label is null ? [] : [e.Label]);
+
+    private static List<DuplicateGroup> Groups(Dataset data, Func<Example, string> key) =>
+        data.Examples.GroupBy(key, StringComparer.Ordinal).Where(g => g.Count() > 1)
+            .Select(g => new DuplicateGroup(g.First().Text, g.Select(e => e.Line).ToList(),
+                                            g.SelectMany(LabelsOf).ToList()))
+            .OrderByDescending(g => g.Lines.Count).ThenBy(g => g.Lines[0]).ToList();
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Cadre.Data;
+using Cadre.Tests.Infrastructure;
+
+namespace Cadre.Tests.Data;
+
+public sealed class DataCheckTests
+{
+    private static Dataset Make(string file, params (string Text, string Label)[] rows) =>
+        new(file, TaskKind.Classification,
+            rows.Select((r, i) => new Example(r.Text, r.Label, null, null, file, i + 2)).ToList(),
+            rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList(), []);
+
+    [Fact]
+    public void FindsDuplicatesConflictsLeakageAndBalance()
+    {
+        var train = Make("train.csv",
+            ("Great movie!", "pos"), ("great movie", "neg"), ("Great movie!", "pos"),
+            ("awful", "neg"), ("fine film", "pos"), ("A  TEST, sentence.", "pos"));
+        var test = Make("test.csv", ("awful", "neg"), ("a test sentence", "pos"), ("unseen", "pos"));
+        var report = DataCheck.Run(train, test);
+
+        var exact = Assert.Single(report.ExactDuplicates);
+        Assert.Equal([2, 4], exact.Lines);
+        var normalized = Assert.Single(report.NormalizedDuplicates);
+        Assert.Equal([2, 3, 4], normalized.Lines);
+        Assert.True(normalized.ConflictingLabels);
+        Assert.Equal(2, report.Leaks.Count);
+        Assert.Contains(report.Leaks, l => l.Exact && l.Text == "awful" && l.TrainLine == 5 && l.OtherLine == 2);
+        Assert.Contains(report.Leaks, l => !l.Exact && l.TrainLine == 7);
+        Assert.Equal(4, report.Classes.Single(c => c.Label == "pos").Count);
+        Assert.Equal(2.0, report.ImbalanceRatio);
+
+        var text = report.Render();
+        Assert.Contains("6 rows, 2 classes, imbalance 2.0:1", text);
+        Assert.Contains("duplicates with conflicting labels: 1", text);
+        Assert.Contains("leakage): 2 (1 exact)", text);
+    }
+
+    [Fact]
+    public void NormalizationFoldsCaseUnicodeSpacingAndPunctuation()
+    {
+        Assert.Equal("fine café ok", DataCheck.Normalize("  FINE   Café... ok!! "));
+        Assert.Equal(DataCheck.Normalize("ﬁne"), DataCheck.Normalize("fine"));
+    }
+
+    [Fact]
+    public void HundredThousandRowsAreCheckedInUnderAFewSeconds()
+    {
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 100_000).Select(i => ($"row {random.Next(60_000)} text", (i % 7).ToString())).ToArray();
+        var watch = Stopwatch.StartNew();
+        var report = DataCheck.Run(Make("big.csv", rows), Make("test.csv", rows[..1000]));
+        Assert.Equal(100_000, report.Rows);
+        Assert.True(report.ExactDuplicates.Count > 0);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}"); // a guard against quadratic work, not a benchmark
+    }
+
+    [Fact]
+    public void RealSst2TrainHasItsKnownDuplicatePhrases()
+    {
+        var path = SharedData.Require("data/sst2/train.tsv");
+        var train = DatasetReader.Read(new TableSource { Path = path, Text = ColumnRef.Named("sentence"), Label = ColumnRef.Named("label") });
+        var report = DataCheck.Run(train);
+        Assert.Equal(371, report.ExactDuplicates.Count); // PROVENANCE.txt: 371 phrase strings appear twice
+    }
+}
+
+public sealed class SplitTests
+{
+    private static Dataset Data(int n) => new("d.csv", TaskKind.Classification,
+        Enumerable.Range(0, n).Select(i => new Example($"t{i}", i % 10 < 7 ? "a" : "b", null, null, "d.csv", i + 2)).ToList(), ["a", "b"], []);
+
+    [Fact]
+    public void StratifiedSplitIsDeterministicAndKeepsProportions()
+    {
+        var (train, validation) = Splits.Stratified(Data(1000), 0.1, seed: 1);
+        Assert.Equal(100, validation.Count);
+        Assert.Equal(900, train.Count);
+        Assert.Equal(70, validation.Examples.Count(e => e.Label == "a"));
+        Assert.Empty(train.Examples.Select(e => e.Text).Intersect(validation.Examples.Select(e => e.Text)));
+        var again = Splits.Stratified(Data(1000), 0.1, seed: 1).Validation;
+        Assert.Equal(validation.Examples.Select(e => e.Text), again.Examples.Select(e => e.Text));
+        var other = Splits.Stratified(Data(1000), 0.1, seed: 2).Validation;
+        Assert.NotEqual(validation.Examples.Select(e => e.Text), other.Examples.Select(e => e.Text));
+    }
+
+    [Fact]
+    public void BadFractionIsRefused() =>
+        Assert.Contains("validation_split", Assert.Throws<CadreException>(() => Splits.Stratified(Data(10), 1.5, 1)).Message);
+}
