@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cadre.Data;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Cadre.Training.Spec;
+
+/// <summary>
+/// A <c>cadre.yaml</c>: the specialists to train, each with data, adapter and training settings (see docs/spec.md).
+/// <see cref="Load"/> reports every problem at once, each with its path in the file and its line.
+/// </summary>
+public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec> Specialists)
+{
+    public const long MaxBytes = 1 << 20;
+
+    public static SpecFile Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new CadreException($"{path}: file not found");
+        if (new FileInfo(path).Length > MaxBytes)
+            throw new CadreException($"{path}: larger than {MaxBytes} bytes; not a spec");
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new CadreException($"{path}: not valid YAML (line {e.Start.Line}: {e.Message})");
+        }
+        var errors = new List<string>();
+        var root = new YamlFields(stream.Documents.FirstOrDefault()?.RootNode, "spec", errors);
+        var specialists = new List<SpecialistSpec>();
+        if (root.Node("specialists") is YamlSequenceNode list)
+            for (var i = 0; i < list.Children.Count; i++)
+                specialists.Add(ReadSpecialist(new YamlFields(list.Children[i], $"specialists[{i}]", errors), errors));
+        else
+            errors.Add("specialists: required, a list of specialists");
+        root.RejectUnknown();
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        var spec = new SpecFile(path, specialists.Select(s => Resolve(s, folder)).ToList());
+        errors.AddRange(spec.Validate());
+        if (errors.Count > 0)
+            throw new CadreException($"{path}: {errors.Count} problem(s):\n  " + string.Join("\n  ", errors));
+        return spec;
+    }
+
+    /// <summary>Every problem of the settings, each with its path; files are checked for existence.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Specialists.Count; i++)
+        {
+            var s = Specialists[i];
+            var p = $"specialists[{i}]";
+            if (!NamePattern().IsMatch(s.Name)) errors.Add($"{p}.name: '{s.Name}' must be 1-64 lower-case letters, digits, '.', '_' or '-'");
+            else if (!names.Add(s.Name)) errors.Add($"{p}.name: '{s.Name}' is used twice");
+            if (string.IsNullOrWhiteSpace(s.Base)) errors.Add($"{p}.base: required");
+            if (string.IsNullOrEmpty(s.Data.Train)) errors.Add($"{p}.data.train: required");
+            foreach (var (key, file) in new[] { ("train", s.Data.Train), ("validation", s.Data.Validation), ("test", s.Data.Test) })
+                if (!string.IsNullOrEmpty(file) && !File.Exists(file)) errors.Add($"{p}.data.{key}: file not found: {file}");
+            if (s.Data.ValidationSplit is <= 0 or >= 1) errors.Add($"{p}.data.validation_split: must be between 0 and 1");
+            if (!AdapterSpec.Methods.Contains(s.Adapter.Method)) errors.Add($"{p}.adapter.method: '{s.Adapter.Method}' is not one of {string.Join(", ", AdapterSpec.Methods)}");
+            if (s.Adapter.R <= 0) errors.Add($"{p}.adapter.r: must be > 0");
+            if (s.Adapter.Alpha <= 0) errors.Add($"{p}.adapter.alpha: must be > 0");
+            if (s.Adapter.Dropout is < 0 or >= 1) errors.Add($"{p}.adapter.dropout: must be in [0, 1)");
+            if (s.Adapter.Targets.Count == 0) errors.Add($"{p}.adapter.targets: at least one");
+            if (s.Adapter.PromptTokens <= 0) errors.Add($"{p}.adapter.prompt_tokens: must be > 0");
+            var t = s.Training;
+            if (t.Epochs <= 0) errors.Add($"{p}.training.epochs: must be > 0");
+            if (t.LearningRate <= 0) errors.Add($"{p}.training.learning_rate: must be > 0");
+            if (t.BatchSize <= 0) errors.Add($"{p}.training.batch_size: must be > 0");
+            if (t.MaxLength <= 0) errors.Add($"{p}.training.max_length: must be > 0");
+            if (t.EarlyStopping < 0) errors.Add($"{p}.training.early_stopping: must be >= 0");
+            if (!TrainingSpec.Metrics.Contains(t.Metric)) errors.Add($"{p}.training.metric: '{t.Metric}' is not one of {string.Join(", ", TrainingSpec.Metrics)}");
+            if (t.WarmupRatio is < 0 or >= 1) errors.Add($"{p}.training.warmup_ratio: must be in [0, 1)");
+            if (t.WeightDecay < 0) errors.Add($"{p}.training.weight_decay: must be >= 0");
+            if (t.GradientClip <= 0) errors.Add($"{p}.training.gradient_clip: must be > 0");
+        }
+        if (Specialists.Count == 0) errors.Add("specialists: at least one");
+        return errors;
+    }
+
+    /// <summary>The <see cref="TableSource"/> for one of a specialist's files.</summary>
+    public static TableSource Source(SpecialistSpec s, string file) => new()
+    {
+        Path = file, Text = s.Data.Text, Label = s.Data.Label, Task = s.Task, Format = s.Data.Format,
+        Delimiter = s.Data.Delimiter, Header = s.Data.Header, Labels = s.Data.Labels,
+    };
+
+    private static SpecialistSpec Resolve(SpecialistSpec s, string folder)
+    {
+        string? Full(string? p) => string.IsNullOrEmpty(p) ? p : System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, p));
+        return s with { Data = s.Data with { Train = Full(s.Data.Train)!, Validation = Full(s.Data.Validation), Test = Full(s.Data.Test) } };
+    }
+
+    private static SpecialistSpec ReadSpecialist(YamlFields f, List<string> errors)
+    {
+        var d = new SpecialistSpec();
+        var task = f.String("task");
+        var s = d with
+        {
+            Name = f.String("name") ?? "",
+            Base = f.String("base") ?? d.Base,
+            Task = task is null ? d.Task : ParseTask(task, f, errors),
+        };
+        var data = new YamlFields(f.Node("data"), f.Path + ".data", errors);
+        var dd = s.Data;
+        var format = data.String("format");
+        s = s with
+        {
+            Data = dd with
+            {
+                Train = data.String("train") ?? "",
+                Validation = data.String("validation"),
+                Test = data.String("test"),
+                Text = data.String("text") is { } tx ? ColumnRef.Parse(tx) : dd.Text,
+                Label = data.String("label") is { } lb ? ColumnRef.Parse(lb) : dd.Label,
+                Format = format is null ? null : ParseFormat(format, data, errors),
+                Delimiter = data.String("delimiter") is { } dl ? ParseDelimiter(dl, data, errors) : null,
+                Header = data.Bool("header"),
+                Labels = data.List("labels"),
+                ValidationSplit = data.Double("validation_split") ?? dd.ValidationSplit,
+                SkipInvalid = data.Bool("skip_invalid") ?? dd.SkipInvalid,
+            },
+        };
+        data.RejectUnknown();
+        var a = new YamlFields(f.Node("adapter"), f.Path + ".adapter", errors);
+        var ad = s.Adapter;
+        s = s with
+        {
+            Adapter = ad with
+            {
+                Method = a.String("method") ?? ad.Method, R = a.Int("r") ?? ad.R, Alpha = a.Double("alpha") ?? ad.Alpha,
+                Dropout = a.Double("dropout") ?? ad.Dropout, Targets = a.List("targets") ?? ad.Targets,
+                PromptTokens = a.Int("prompt_tokens") ?? ad.PromptTokens, DeepPrompt = a.Bool("deep_prompt") ?? ad.DeepPrompt,
+            },
+        };
+        a.RejectUnknown();
+        var t = new YamlFields(f.Node("training"), f.Path + ".training", errors);
+        var td = s.Training;
+        s = s with
+        {
+            Training = td with
+            {
+                Epochs = t.Int("epochs") ?? td.Epochs, LearningRate = t.Double("learning_rate") ?? td.LearningRate,
+                BatchSize = t.Int("batch_size") ?? td.BatchSize, MaxLength = t.Int("max_length") ?? td.MaxLength,
+                Seed = t.Int("seed") ?? td.Seed, EarlyStopping = t.Int("early_stopping") ?? td.EarlyStopping,
+                Metric = t.String("metric") ?? td.Metric, WarmupRatio = t.Double("warmup_ratio") ?? td.WarmupRatio,
+                WeightDecay = t.Double("weight_decay") ?? td.WeightDecay, GradientClip = t.Double("gradient_clip") ?? td.GradientClip,
+            },
+        };
+        t.RejectUnknown();
+        f.RejectUnknown();
+        return s;
+    }
+
+    private static TaskKind ParseTask(string value, YamlFields f, List<string> errors)
+    {
+        if (Enum.TryParse<TaskKind>(value, ignoreCase: true, out var task) && !int.TryParse(value, CultureInfo.InvariantCulture, out _))
+            return task;
+        errors.Add($"{f.Path}.task: '{value}' is not one of classification, multilabel, regression");
+        return TaskKind.Classification;
+    }
+
+    private static DataFormat? ParseFormat(string value, YamlFields f, List<string> errors)
+    {
+        switch (value.ToLowerInvariant())
+        {
+            case "csv" or "tsv" or "delimited": return DataFormat.Delimited;
+            case "jsonl": return DataFormat.Jsonl;
+            case "lines" or "txt": return DataFormat.Lines;
+            default:
+                errors.Add($"{f.Path}.format: '{value}' is not one of csv, tsv, jsonl, lines");
+                return null;
+        }
+    }
+
+    private static char? ParseDelimiter(string value, YamlFields f, List<string> errors)
+    {
+        var v = value == "\\t" || value.Equals("tab", StringComparison.OrdinalIgnoreCase) ? "\t" : value;
+        if (v.Length == 1) return v[0];
+        errors.Add($"{f.Path}.delimiter: must be one character (or \\t), got '{value}'");
+        return null;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex NamePattern();
+}

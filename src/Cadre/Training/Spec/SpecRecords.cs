@@ -1,0 +1,92 @@
+using Cadre.Data;
+
+namespace Cadre.Training.Spec;
+
+/// <summary><c>data:</c> where a specialist's examples come from. Relative paths resolve against the spec's folder.</summary>
+public sealed record DataSpec
+{
+    /// <summary>Training file (required).</summary>
+    public string Train { get; init; } = "";
+    /// <summary>Validation file; default none, in which case <see cref="ValidationSplit"/> of train is held out (seeded).</summary>
+    public string? Validation { get; init; }
+    /// <summary>Test file; default none.</summary>
+    public string? Test { get; init; }
+    /// <summary>Text column, by name or 0-based index. Default <c>text</c>.</summary>
+    public ColumnRef Text { get; init; } = ColumnRef.Named("text");
+    /// <summary>Label column, by name or 0-based index. Default <c>label</c>.</summary>
+    public ColumnRef Label { get; init; } = ColumnRef.Named("label");
+    /// <summary><c>csv</c>, <c>tsv</c>, <c>jsonl</c> or <c>lines</c>; default from the extension or by sniffing.</summary>
+    public DataFormat? Format { get; init; }
+    /// <summary>Field delimiter for delimited files; default from the extension or by sniffing.</summary>
+    public char? Delimiter { get; init; }
+    /// <summary>Whether delimited files have a header row; default true when columns are named.</summary>
+    public bool? Header { get; init; }
+    /// <summary>The declared label set; default: the labels found in train.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+    /// <summary>Share of train held out for validation when no validation file is given. Default 0.1.</summary>
+    public double ValidationSplit { get; init; } = 0.1;
+    /// <summary>Skip (and report) invalid rows instead of stopping. Default false.</summary>
+    public bool SkipInvalid { get; init; }
+}
+
+/// <summary><c>adapter:</c> the parameter-efficient update trained on the frozen base.</summary>
+public sealed record AdapterSpec
+{
+    public static readonly IReadOnlyList<string> Methods = ["head", "lora", "ia3", "prompt", "full"];
+
+    /// <summary><c>head</c> | <c>lora</c> | <c>ia3</c> | <c>prompt</c> | <c>full</c>. Default <c>lora</c>.</summary>
+    public string Method { get; init; } = "lora";
+    /// <summary>LoRA rank. Default 8.</summary>
+    public int R { get; init; } = 8;
+    /// <summary>LoRA scale numerator (the update is scaled by alpha / r). Default 16.</summary>
+    public double Alpha { get; init; } = 16;
+    /// <summary>Dropout on the adapter's input. Default 0.1.</summary>
+    public double Dropout { get; init; } = 0.1;
+    /// <summary>Where adapters go: groups (<c>attention</c>, <c>ffn</c>, <c>all</c>) or site-name patterns. Default attention and ffn.</summary>
+    public IReadOnlyList<string> Targets { get; init; } = ["attention", "ffn"];
+    /// <summary>Soft prompt length for <c>prompt</c>. Default 20.</summary>
+    public int PromptTokens { get; init; } = 20;
+    /// <summary>Prompts at every layer (P-tuning v2) instead of the input only. Default false.</summary>
+    public bool DeepPrompt { get; init; }
+}
+
+/// <summary><c>training:</c> the optimization.</summary>
+public sealed record TrainingSpec
+{
+    public static readonly IReadOnlyList<string> Metrics = ["accuracy", "macro_f1"];
+
+    /// <summary>Passes over the training data. Default 5.</summary>
+    public int Epochs { get; init; } = 5;
+    /// <summary>AdamW peak learning rate. Default 1e-3.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Examples per step. Default 32.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Tokens kept per text. Default 128.</summary>
+    public int MaxLength { get; init; } = 128;
+    /// <summary>Seed for initialization, shuffling, dropout and splits. Default 1.</summary>
+    public int Seed { get; init; } = 1;
+    /// <summary>Patience in epochs on the validation metric; 0 turns early stopping off. Default 2.</summary>
+    public int EarlyStopping { get; init; } = 2;
+    /// <summary><c>accuracy</c> or <c>macro_f1</c>: what early stopping and the best epoch are chosen by. Default accuracy.</summary>
+    public string Metric { get; init; } = "accuracy";
+    /// <summary>Share of steps with a linear learning-rate warm-up. Default 0.06.</summary>
+    public double WarmupRatio { get; init; } = 0.06;
+    /// <summary>AdamW weight decay. Default 0.01.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Gradient norm clip. Default 1.0.</summary>
+    public double GradientClip { get; init; } = 1.0;
+}
+
+/// <summary>One entry of <c>specialists:</c>.</summary>
+public sealed record SpecialistSpec
+{
+    /// <summary>Unique name: lower-case letters, digits, '.', '_' and '-'.</summary>
+    public string Name { get; init; } = "";
+    /// <summary>The base model's name. Default <c>use-lite</c>.</summary>
+    public string Base { get; init; } = "use-lite";
+    /// <summary>classification | multilabel | regression. Default classification.</summary>
+    public TaskKind Task { get; init; } = TaskKind.Classification;
+    public DataSpec Data { get; init; } = new();
+    public AdapterSpec Adapter { get; init; } = new();
+    public TrainingSpec Training { get; init; } = new();
+}
