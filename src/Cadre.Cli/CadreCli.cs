@@ -64,6 +64,10 @@ public static class CadreCli
         BaseCommand.Create(context),
         EmbedCommand.Create(context),
         GenerateCommand.Create(context),
+        TrainCommand.Create(context),
+        PredictCommand.Create(context),
+        EvalCommand.Create(context),
+        SpecialistCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

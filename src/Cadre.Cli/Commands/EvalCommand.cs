@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Cadre.Data;
+using Cadre.Specialists;
+using Cadre.Training.Spec;
+
+namespace Cadre.Cli.Commands;
+
+/// <summary><c>cadre eval NAME --data FILE [--json]</c>: accuracy, macro-F1, per class, confusion matrix, ECE.</summary>
+internal static class EvalCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The specialist." };
+        var data = new Option<string>("--data") { Description = "A labelled file, read with the specialist's column settings.", Required = true };
+        var text = new Option<string?>("--text") { Description = "Text column (name or index), if it differs from training." };
+        var label = new Option<string?>("--label") { Description = "Label column (name or index), if it differs from training." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics." };
+        var command = new Command("eval", "Evaluate a specialist on a labelled file.") { name, data, text, label, json };
+        command.SetAction(parse =>
+        {
+            using var model = SpecialistModel.Load(context.Home, parse.GetRequiredValue(name));
+            var spec = model.Record.Spec;
+            var source = SpecFile.Source(spec, Path.GetFullPath(parse.GetRequiredValue(data))) with
+            {
+                Text = parse.GetValue(text) is { } t ? ColumnRef.Parse(t) : spec.Data.Text,
+                Label = parse.GetValue(label) is { } l ? ColumnRef.Parse(l) : spec.Data.Label,
+                Labels = null,
+            };
+            var m = model.Evaluate(DatasetReader.Read(source));
+            if (parse.GetValue(json))
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(m));
+                return 0;
+            }
+            var ci = CultureInfo.InvariantCulture;
+            context.Out.WriteLine(string.Create(ci, $"accuracy {m.Accuracy:F4}   macro-F1 {m.MacroF1:F4}   ECE {m.ExpectedCalibrationError:F4}   ({m.Count} rows)"));
+            context.Out.WriteLine($"{"label",-24} {"precision",9} {"recall",9} {"f1",9} {"support",8}");
+            foreach (var c in m.PerClass)
+                context.Out.WriteLine(string.Create(ci, $"{c.Label,-24} {c.Precision,9:F4} {c.Recall,9:F4} {c.F1,9:F4} {c.Support,8}"));
+            context.Out.WriteLine("confusion (rows: gold, columns: predicted, in the order above):");
+            foreach (var row in m.Confusion)
+                context.Out.WriteLine("  " + string.Join(' ', row.Select(v => v.ToString(ci).PadLeft(6))));
+            return 0;
+        });
+        return command;
+    }
+}

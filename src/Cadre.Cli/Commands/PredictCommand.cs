@@ -1,0 +1,33 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Cadre.Specialists;
+
+namespace Cadre.Cli.Commands;
+
+/// <summary><c>cadre predict NAME [--json] [TEXT...] [--input FILE]</c>: label and class probabilities per text.</summary>
+internal static class PredictCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The specialist." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: {\"text\", \"label\", \"probabilities\"}." };
+        var input = new Option<string?>("--input") { Description = "A file with one text per line ('-' for standard input)." };
+        var texts = new Argument<string[]>("text") { Description = "Texts to classify.", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("predict", "Classify texts with a trained specialist.") { name, json, input, texts };
+        command.SetAction(parse =>
+        {
+            var all = TextInputs.Read(parse.GetValue(texts), parse.GetValue(input));
+            using var model = SpecialistModel.Load(context.Home, parse.GetRequiredValue(name));
+            foreach (var p in model.Predict(all))
+            {
+                if (parse.GetValue(json))
+                    context.Out.WriteLine(JsonSerializer.Serialize(new { text = p.Text, label = p.Label, probabilities = p.Probabilities }));
+                else
+                    context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Label}\t{p.Probabilities[p.Label]:F3}\t{p.Text}"));
+            }
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Cadre.Specialists;
+
+namespace Cadre.Cli.Commands;
+
+/// <summary><c>cadre specialist list|show</c>.</summary>
+internal static class SpecialistCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("specialist", "List and inspect trained specialists.");
+        var list = new Command("list", "List trained specialists.");
+        list.SetAction(parse =>
+        {
+            var records = new SpecialistCatalog(context.Home).List();
+            if (records.Count == 0)
+                context.Out.WriteLine("no specialists yet (cadre train cadre.yaml)");
+            foreach (var r in records)
+            {
+                var m = r.Metrics.TryGetValue("test", out var t) ? ("test", t) : ("validation", r.Metrics["validation"]);
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-20} {r.Method,-6} {r.Base.Name,-12} {r.Labels.Count,4} labels  {m.Item1} accuracy {m.Item2.Accuracy:F4}"));
+            }
+            return 0;
+        });
+        var name = new Argument<string>("name") { Description = "The specialist." };
+        var json = new Option<bool>("--json") { Description = "Print cadre.json." };
+        var show = new Command("show", "Show a specialist: base, labels, metrics, data, training.") { name, json };
+        show.SetAction(parse =>
+        {
+            var r = new SpecialistCatalog(context.Home).Get(parse.GetRequiredValue(name));
+            if (parse.GetValue(json))
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(r, SpecialistCatalog.Json));
+                return 0;
+            }
+            context.Out.WriteLine($"name:     {r.Name} ({r.Task}, {r.Method})");
+            context.Out.WriteLine($"base:     {r.Base.Name} ({r.Base.Architecture}, content {r.Base.ContentHash[..12]})");
+            context.Out.WriteLine($"labels:   {string.Join(", ", r.Labels)}");
+            foreach (var (split, m) in r.Metrics)
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{split + ":",-10}accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4}, ECE {m.Ece:F4} ({m.Count} rows)"));
+            foreach (var (split, d) in r.Data)
+                context.Out.WriteLine($"{split + ":",-10}{d.File} ({d.Rows} rows, sha256 {d.Sha256[..12]})");
+            context.Out.WriteLine("training: " + string.Join(", ", r.Training.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
+            return 0;
+        });
+        command.Add(list);
+        command.Add(show);
+        return command;
+    }
+}
