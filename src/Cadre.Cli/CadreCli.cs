@@ -38,6 +38,8 @@ public static class CadreCli
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
+                // Ctrl-C cancels the verb's token; a training run then saves its checkpoint, which may take a while.
+                ProcessTerminationTimeout = TimeSpan.FromMinutes(2),
             });
         }
         catch (CadreException e)

@@ -6,6 +6,9 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, string? hom
     public TextWriter Out { get; } = stdout;
     public TextWriter Error { get; } = stderr;
 
+    /// <summary>True when stderr is a terminal of this process: progress bars are drawn only then.</summary>
+    public bool Interactive => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+
     /// <summary>The given home (tests), else CADRE_HOME, else ~/.cadre.</summary>
     public string Home { get; } = home ?? CadreHome.Resolve();
 }

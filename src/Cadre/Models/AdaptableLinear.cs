@@ -13,6 +13,12 @@ public interface ISiteAdapter : IDisposable
 {
     /// <summary>Returns the site output after this adapter: <c>y</c> is the frozen linear's output for <c>x</c>.</summary>
     Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots);
+
+    /// <summary>
+    /// Rescales or otherwise transforms the site's input before the frozen linear runs ((IA)³ on feed-forward
+    /// layers scales inputs); the default leaves it alone. <see cref="Apply"/> still receives the original input.
+    /// </summary>
+    Tensor ApplyInput(Tensor x, Tensor? rowSlots) => x;
 }
 
 /// <summary>
@@ -64,7 +70,10 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var y = nn.functional.linear(x, weight, bias); // (..., in) @ (in, out) -> (..., out)
+        var input = x;
+        foreach (var adapter in _adapters)
+            input = adapter.ApplyInput(input, Routing.RowSlots);
+        var y = nn.functional.linear(input, weight, bias); // (..., in) @ (in, out) -> (..., out)
         foreach (var adapter in _adapters)
             y = adapter.Apply(x, y, Routing.RowSlots);
         return y;

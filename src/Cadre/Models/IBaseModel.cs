@@ -25,4 +25,33 @@ public interface ISentenceEncoder : IBaseModel
 
     /// <summary>Embeds texts in batches; returns one vector per text, in order.</summary>
     float[][] Embed(IReadOnlyList<string> texts, int batchSize = 64);
+
+    /// <summary>
+    /// One batch's sentence embeddings (B, D) with gradients flowing into attached adapters and the soft prompt,
+    /// texts cut to <paramref name="maxLength"/> tokens. The tensor belongs to the caller's dispose scope.
+    /// </summary>
+    Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength);
+
+    /// <summary>How many tokens a text becomes (before truncation): lets trainers bucket batches by length.</summary>
+    int CountTokens(string text);
+
+    /// <summary>Soft prompt vectors that the encoder puts before every text's token embeddings; empty by default.</summary>
+    SoftPrompt Prompt { get; }
+
+    /// <summary>Width of one token embedding, the width of a soft prompt vector.</summary>
+    long TokenWidth { get; }
+
+    /// <summary>The frozen token embedding table (V, E), owned by the base (prompt tuning samples its rows).</summary>
+    Tensor TokenEmbeddings { get; }
+}
+
+/// <summary>
+/// Virtual tokens a base prepends to every text (prompt tuning): a (P, E) tensor, or null for none. The owner of
+/// the tensor (the prompt adapter) sets and clears it; the base only reads it during a forward pass.
+/// </summary>
+public sealed class SoftPrompt
+{
+    public Tensor? Vectors { get; set; }
+
+    public long Length => Vectors?.shape[0] ?? 0;
 }

@@ -1,3 +1,4 @@
+using Cadre.Adapters;
 using Cadre.Data;
 using Cadre.Models;
 using Cadre.Models.Import;
@@ -13,17 +14,19 @@ public sealed record Prediction(string Text, string Label, IReadOnlyDictionary<s
 
 /// <summary>
 /// A stored specialist ready to run: its base (refused if the imported base's content hash differs from the one it
-/// was trained on) and its head.
+/// was trained on), its adapter attached to the base, and its head.
 /// </summary>
 public sealed class SpecialistModel : IDisposable
 {
     private readonly ISentenceEncoder _encoder;
+    private readonly AttachedAdapter? _adapter;
     private readonly ClassifierHead _head;
 
-    private SpecialistModel(SpecialistRecord record, ISentenceEncoder encoder, ClassifierHead head)
+    private SpecialistModel(SpecialistRecord record, ISentenceEncoder encoder, AttachedAdapter? adapter, ClassifierHead head)
     {
         Record = record;
         _encoder = encoder;
+        _adapter = adapter;
         _head = head;
     }
 
@@ -31,19 +34,37 @@ public sealed class SpecialistModel : IDisposable
 
     public static SpecialistModel Load(string home, string name)
     {
-        var record = new SpecialistCatalog(home).Get(name);
+        var catalog = new SpecialistCatalog(home);
+        var record = catalog.Get(name);
         var bases = new BaseCatalog(home);
         var baseRecord = bases.Get(record.Base.Name);
         if (baseRecord.ContentHash != record.Base.ContentHash)
             throw new CadreException($"specialist '{name}' was trained on base '{record.Base.Name}' with content {record.Base.ContentHash[..12]}, but that base now holds {baseRecord.ContentHash[..12]}; re-import the original base or retrain");
-        if (record.Method != "head")
-            throw new CadreException($"specialist '{name}' uses method '{record.Method}', which this version cannot run");
         var encoder = BaseModels.LoadEncoder(bases, record.Base.Name);
+        AttachedAdapter? adapter = null;
         try
         {
-            var file = Path.Combine(new SpecialistCatalog(home).FolderOf(name), SpecialistRecord.HeadFile);
-            using var reader = SafetensorsReader.Open(file);
-            var head = new ClassifierHead(encoder.Dimension, record.Labels.Count, seed: 0);
+            var folder = catalog.FolderOf(name);
+            if (record.Method != "head")
+                adapter = AdapterFiles.Load(encoder, folder, record.Method);
+            var head = LoadHead(Path.Combine(folder, SpecialistRecord.HeadFile), encoder.Dimension, record.Labels.Count);
+            return new SpecialistModel(record, encoder, adapter, head);
+        }
+        catch
+        {
+            adapter?.Dispose();
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a head file, checking its keys and shapes against the base's width and the label count.</summary>
+    public static ClassifierHead LoadHead(string file, long features, int classes)
+    {
+        using var reader = SafetensorsReader.Open(file);
+        var head = new ClassifierHead(features, classes, seed: 0);
+        try
+        {
             var target = new CheckpointTarget(head, file, _ => false);
             foreach (var info in reader.Tensors)
             {
@@ -53,20 +74,21 @@ public sealed class SpecialistModel : IDisposable
             }
             target.Complete();
             head.eval();
-            return new SpecialistModel(record, encoder, head);
+            return head;
         }
         catch
         {
-            encoder.Dispose();
+            head.Dispose();
             throw;
         }
     }
 
+    private int MaxLength => Record.Spec.Training.MaxLength;
+
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts)
     {
         using var scope = NewDisposeScope();
-        var data = new Dataset("input", TaskKind.Classification, texts.Select((t, i) => new Example(t, null, null, null, "input", i + 1)).ToList(), [], []);
-        var p = HeadTrainer.Probabilities(_head, HeadTrainer.Features(_encoder, data)); // (B, C)
+        var p = Heads.Probabilities(_head, AdapterFeatures.Embed(_encoder, _adapter, texts, MaxLength)); // (B, C)
         var flat = p.data<float>().ToArray();
         var c = Record.Labels.Count;
         return texts.Select((t, i) =>
@@ -77,12 +99,22 @@ public sealed class SpecialistModel : IDisposable
         }).ToList();
     }
 
-    /// <summary>Metrics on a labelled file read like the specialist's training data.</summary>
-    public ClassificationMetrics Evaluate(Dataset data) => SpecialistTrainer.Evaluate(_encoder, _head, data, Record.Labels);
+    /// <summary>Metrics on a labelled data set whose labels the specialist knows (others are named in the error).</summary>
+    public ClassificationMetrics Evaluate(Dataset data)
+    {
+        var index = Record.Labels.ToList();
+        var unknown = data.Examples.Where(e => !index.Contains(e.Label!)).Take(5).ToList();
+        if (unknown.Count > 0)
+            throw new CadreException($"{data.File}: labels the specialist does not know ({string.Join(", ", index)}): "
+                                     + string.Join("; ", unknown.Select(e => $"line {e.Line}: '{e.Label}'")));
+        using var x = AdapterFeatures.Embed(_encoder, _adapter, data.Examples.Select(e => e.Text).ToList(), MaxLength);
+        return Heads.Evaluate(_head, x, data.Examples.Select(e => index.IndexOf(e.Label!)).ToArray(), Record.Labels);
+    }
 
     public void Dispose()
     {
         _head.Dispose();
+        _adapter?.Dispose();
         _encoder.Dispose();
     }
 }

@@ -1,30 +1,53 @@
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Cadre.Adapters;
 using Cadre.Data;
+using Cadre.Models;
 using Cadre.Models.Import;
 using Cadre.Specialists;
 using Cadre.Store;
 using Cadre.Tensors;
 using Cadre.Training.Spec;
+using static TorchSharp.torch;
 
 namespace Cadre.Training;
 
 /// <summary>What one specialist's training produced, for the summary the CLI prints.</summary>
-public sealed record TrainOutcome(SpecialistRecord Record, DataCheckReport Check, IReadOnlyList<EpochLog> Epochs);
+public sealed record TrainOutcome(SpecialistRecord Record, DataCheckReport Check, IReadOnlyList<EpochLog> Epochs, bool Resumed);
+
+/// <summary>Callbacks and switches of one training run.</summary>
+public sealed record TrainOptions
+{
+    public Action<string>? Log { get; init; }
+    public Action<EpochLog>? OnEpoch { get; init; }
+    public Action<StepProgress>? OnStep { get; init; }
+    /// <summary>Continue from the checkpoint an interrupted run left (see <see cref="TrainingCheckpoint"/>).</summary>
+    public bool Resume { get; init; }
+}
 
 /// <summary>
 /// Trains the specialists of a spec end to end: read and check the data, hold out validation when none is given,
-/// train on the frozen base, evaluate on test, and store the specialist with its provenance.
+/// train the head (and the adapter) on the frozen base, evaluate on test, and store the specialist with its
+/// provenance. Runs leave a checkpoint under <c>CADRE_HOME/runs/NAME</c> until they finish.
 /// </summary>
 public sealed class SpecialistTrainer(string home)
 {
-    public TrainOutcome Train(SpecialistSpec spec, Action<string>? log = null, Action<EpochLog>? onEpoch = null,
-                              CancellationToken cancel = default)
+    /// <summary>Training texts whose embeddings set an adapter head's standardization (a sample keeps it cheap).</summary>
+    private const int StandardizationSample = 512;
+
+    public string CheckpointFolder(string name) => Path.Combine(home, "runs", name);
+
+    public TrainOutcome Train(SpecialistSpec spec, TrainOptions options, CancellationToken cancel = default)
     {
-        if (spec.Adapter.Method != "head")
-            throw new CadreException($"{spec.Name}: adapter.method '{spec.Adapter.Method}' is not trainable in this version yet; use method: head");
+        var log = options.Log;
+        var method = spec.Adapter.Method;
+        var adapterMethod = method == "head" ? null : AdapterMethods.Get(method);
         var train = DatasetReader.Read(SpecFile.Source(spec, spec.Data.Train), spec.Data.SkipInvalid);
         var validation = spec.Data.Validation is { } v ? DatasetReader.Read(SpecFile.Source(spec, v), spec.Data.SkipInvalid) : null;
         var test = spec.Data.Test is { } t ? DatasetReader.Read(SpecFile.Source(spec, t), spec.Data.SkipInvalid) : null;
+        if (train.Task != TaskKind.Classification)
+            throw new CadreException($"{spec.Name}: {train.Task.ToString().ToLowerInvariant()} training is not available yet; classification is");
         foreach (var d in new[] { train, validation, test }.OfType<Dataset>().Where(d => d.Skipped.Count > 0))
             log?.Invoke($"skipped {d.Skipped.Count} invalid rows of {d.File}, first: {d.Skipped[0]}");
         var check = DataCheck.Run(train, new[] { validation, test }.OfType<Dataset>().ToArray());
@@ -36,51 +59,73 @@ public sealed class SpecialistTrainer(string home)
             log?.Invoke($"validation: {validation.Count} rows held out of train ({spec.Data.ValidationSplit:P0}, seed {spec.Training.Seed})");
         }
         var labels = spec.Data.Labels is { Count: > 0 } declared ? declared : train.Labels;
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
+        int[] Gold(Dataset d) => d.Examples.Select(e => index.TryGetValue(e.Label!, out var i) ? i
+            : throw new CadreException($"{e.File}:{e.Line}: label '{e.Label}' does not occur in the training data")).ToArray();
 
         var catalog = new BaseCatalog(home);
         var baseRecord = catalog.Get(spec.Base);
+        var dataHashes = new[] { ("train", (Dataset?)train), ("validation", spec.Data.Validation is null ? null : validation), ("test", test) }
+            .Where(p => p.Item2 is not null)
+            .ToDictionary(p => p.Item1, p => new DataReference(p.Item2!.File, FileHash(p.Item2.File), p.Item2.Count));
         using var encoder = BaseModels.LoadEncoder(catalog, spec.Base);
-        var result = HeadTrainer.Train(encoder, fit, validation, labels, spec.Training, onEpoch, cancel);
-        using var head = result.Head;
+        using var adapter = adapterMethod?.Create(encoder, spec.Adapter, spec.Training.Seed, baseRecord.Name);
+        var texts = fit.Examples.Select(e => e.Text).ToList();
+        var maxLength = spec.Training.MaxLength;
+        using var cached = adapter is null ? AdapterFeatures.Embed(encoder, null, texts, maxLength) : null;
+        IFeatureSource source = adapter is null ? new CachedFeatures(encoder, cached!, maxLength)
+            : new AdapterFeatures(encoder, adapter, texts, spec.Training.MaxLength, spec.Training.BatchSize * 2);
+        using var head = new ClassifierHead(encoder.Dimension, labels.Count, spec.Training.Seed);
+        using (var sample = cached is null ? AdapterFeatures.Embed(encoder, adapter, texts.Take(StandardizationSample).ToList(), spec.Training.MaxLength) : null)
+            head.Standardize(sample ?? cached!);
+
+        var lengths = adapter is null ? texts.Select(_ => 0).ToArray() : texts.Select(encoder.CountTokens).ToArray();
+        var learningRate = spec.Training.LearningRateFor(method);
+        var result = TrainingLoop.Run(source, head, new LoopInputs(Gold(fit), lengths, validation, Gold(validation), labels, spec.Training, learningRate)
+        {
+            OnEpoch = options.OnEpoch, OnStep = options.OnStep, Resume = options.Resume,
+            Checkpoint = new TrainingCheckpoint(CheckpointFolder(spec.Name)),
+            Fingerprint = Fingerprint(spec, dataHashes, baseRecord.ContentHash),
+        }, cancel);
+
         var metrics = new Dictionary<string, MetricSummary> { ["validation"] = MetricSummary.From(result.Validation) };
         if (test is not null)
         {
-            var known = test with { Examples = test.Examples.Where(e => labels.Contains(e.Label!)).ToList() };
+            var known = test with { Examples = test.Examples.Where(e => index.ContainsKey(e.Label!)).ToList() };
             if (known.Count < test.Count)
                 log?.Invoke($"test: {test.Count - known.Count} rows carry labels the specialist never saw; evaluated on the other {known.Count}");
-            metrics["test"] = MetricSummary.From(Evaluate(encoder, head, known, labels));
+            using var x = source.Evaluate(known);
+            metrics["test"] = MetricSummary.From(Heads.Evaluate(head, x, Gold(known), labels));
         }
         var record = new SpecialistRecord
         {
-            Name = spec.Name, Task = spec.Task.ToString().ToLowerInvariant(), Method = spec.Adapter.Method, Labels = labels,
+            Name = spec.Name, Task = spec.Task.ToString().ToLowerInvariant(), Method = method, Labels = labels,
             Base = new BaseReference(baseRecord.Name, baseRecord.Architecture, baseRecord.ContentHash),
-            Metrics = metrics, Spec = spec,
-            Data = new[] { ("train", (Dataset?)train), ("validation", spec.Data.Validation is null ? null : validation), ("test", test) }
-                .Where(p => p.Item2 is not null)
-                .ToDictionary(p => p.Item1, p => new DataReference(p.Item2!.File, FileHash(p.Item2.File), p.Item2.Count)),
+            Metrics = metrics, Spec = spec with { Training = spec.Training with { LearningRate = learningRate } }, Data = dataHashes,
             Training = new Dictionary<string, double>
             {
                 ["best_epoch"] = result.BestEpoch, ["epochs_run"] = result.Epochs.Count,
                 ["seconds"] = Math.Round(result.Seconds, 2), ["examples_per_second"] = Math.Round(result.ExamplesPerSecond, 1),
-                ["trainable_parameters"] = head.parameters().Sum(p => p.numel()),
+                ["trainable_parameters"] = head.parameters().Sum(p => p.numel()) + (adapter?.TrainableParameterCount ?? 0),
+                ["adapter_parameters"] = adapter?.TrainableParameterCount ?? 0,
+                ["learning_rate"] = learningRate,
             },
         };
         new SpecialistCatalog(home).Save(record, folder =>
+        {
             SafetensorsWriter.Write(Path.Combine(folder, SpecialistRecord.HeadFile), head.state_dict(),
-                                    new Dictionary<string, string> { ["format"] = "cadre", ["method"] = "head" }));
-        return new TrainOutcome(record, check, result.Epochs);
+                                    new Dictionary<string, string> { ["format"] = "cadre", ["method"] = method });
+            if (adapter is not null)
+                AdapterFiles.Save(adapter, folder);
+        });
+        return new TrainOutcome(record, check, result.Epochs, result.Resumed);
     }
 
-    /// <summary>Metrics of a head on a labelled data set whose labels are all in <paramref name="labels"/>.</summary>
-    public static ClassificationMetrics Evaluate(Models.ISentenceEncoder encoder, ClassifierHead head, Dataset data, IReadOnlyList<string> labels)
+    private static string Fingerprint(SpecialistSpec spec, IReadOnlyDictionary<string, DataReference> data, string baseHash)
     {
-        var index = labels.ToList();
-        var unknown = data.Examples.Where(e => !index.Contains(e.Label!)).Take(5).ToList();
-        if (unknown.Count > 0)
-            throw new CadreException($"{data.File}: labels the specialist does not know ({string.Join(", ", index)}): "
-                                     + string.Join("; ", unknown.Select(e => $"line {e.Line}: '{e.Label}'")));
-        using var x = HeadTrainer.Features(encoder, data);
-        return HeadTrainer.Evaluate(head, x, data.Examples.Select(e => index.IndexOf(e.Label!)).ToArray(), labels);
+        var text = JsonSerializer.Serialize(spec, SpecialistCatalog.Json) + "|" + baseHash + "|"
+                   + string.Join("|", data.OrderBy(p => p.Key).Select(p => p.Key + "=" + p.Value.Sha256));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
     private static string FileHash(string path)

@@ -31,13 +31,32 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
+    public Tensor WordTable => word_embeddings.weight!; // (V, H)
+
     /// <summary>(B, T) ids and (B, T) token types to (B, T, H).</summary>
-    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds) => Forward(inputIds, tokenTypeIds, null);
+
+    /// <summary>
+    /// As <see cref="forward"/>, with an optional (P, H) soft prompt put before the word embeddings, as PEFT's
+    /// prompt tuning passes <c>inputs_embeds</c>: prompt positions get token type 0 and the first positions.
+    /// Returns (B, P + T, H).
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor? prompt)
     {
         using var scope = NewDisposeScope();
+        var words = word_embeddings.call(inputIds);                                        // (B, T, H)
+        var positionSource = inputIds;
+        if (prompt is not null)
+        {
+            var (b, p) = (inputIds.shape[0], prompt.shape[0]);
+            words = cat([prompt.unsqueeze(0).expand(b, p, -1), words], 1);                 // (B, P + T, H)
+            tokenTypeIds = cat([zeros(b, p, dtype: tokenTypeIds.dtype, device: tokenTypeIds.device), tokenTypeIds], 1);
+            // Prompt positions count as real tokens (any id but the pad id) for RoBERTa-style positions.
+            positionSource = cat([full(b, p, _config.PadTokenId + 1L, dtype: int64, device: inputIds.device), inputIds], 1);
+        }
         // Hugging Face's order of additions, so float rounding matches: (words + types) + positions.
-        var x = word_embeddings.call(inputIds) + token_type_embeddings.call(tokenTypeIds); // (B, T, H)
-        x = x + position_embeddings.call(PositionIds(inputIds));                           // (B, T, H)
+        var x = words + token_type_embeddings.call(tokenTypeIds);                          // (B, T, H)
+        x = x + position_embeddings.call(PositionIds(positionSource));                     // (B, T, H)
         return dropout.call(LayerNorm.call(x)).MoveToOuterDisposeScope();
     }
 

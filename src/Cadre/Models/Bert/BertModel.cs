@@ -15,9 +15,10 @@ public sealed partial class BertModel : ISentenceEncoder
     private readonly BertNetwork _network;
     private readonly Dictionary<string, AdaptableLinear> _sites;
 
-    private BertModel(BertConfig config, BertNetwork network, AdapterRouting routing, BertWordPieceTokenizer? tokenizer,
-        SentencePooling pooling, IReadOnlyList<string> ignoredKeys)
+    private BertModel(BertConfig config, BertNetwork network, AdapterRouting routing, SoftPrompt prompt,
+        BertWordPieceTokenizer? tokenizer, SentencePooling pooling, IReadOnlyList<string> ignoredKeys)
     {
+        Prompt = prompt;
         Config = config;
         _network = network;
         Routing = routing;
@@ -51,6 +52,12 @@ public sealed partial class BertModel : ISentenceEncoder
 
     public int Dimension => Pooling.Dimension(Config.HiddenSize);
 
+    public SoftPrompt Prompt { get; }
+
+    public long TokenWidth => Config.HiddenSize;
+
+    public Tensor TokenEmbeddings => _network.TokenEmbeddings;
+
     /// <summary>
     /// Builds the model from a state dict with Hugging Face key names (bare, or under a task model's prefix such
     /// as <c>bert.</c>). Tensors are copied, so the caller keeps ownership of <paramref name="weights"/>.
@@ -71,14 +78,15 @@ public sealed partial class BertModel : ISentenceEncoder
                 + $"{config.VocabSize}: they do not belong to the same model");
         var prefix = BertWeights.FindPrefix(shapes.Keys, source);
         var routing = new AdapterRouting();
-        var network = new BertNetwork(config, BertWeights.HasPooler(shapes.Keys, prefix), routing);
+        var prompt = new SoftPrompt();
+        var network = new BertNetwork(config, BertWeights.HasPooler(shapes.Keys, prefix), routing, prompt);
         try
         {
             var ignored = BertWeights.Copy(network, shapes, read, disposeAfterCopy, prefix, source);
             foreach (var parameter in network.parameters())
                 parameter.requires_grad = false;
             network.eval();
-            return new BertModel(config, network, routing, tokenizer, pooling, ignored);
+            return new BertModel(config, network, routing, prompt, tokenizer, pooling, ignored);
         }
         catch
         {
@@ -125,9 +133,8 @@ public sealed partial class BertModel : ISentenceEncoder
     public float[][] Embed(IReadOnlyList<string> texts, int batchSize = 64)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var tokenizer = Tokenizer ?? throw new CadreException(
-            "this BERT model has no WordPiece tokenizer (vocab.txt or a WordPiece tokenizer.json), so it cannot embed text");
-        var maxLength = Math.Min(tokenizer.Settings.MaxLength, Config.MaxSequenceLength);
+        var tokenizer = RequireTokenizer();
+        var maxLength = Math.Min(tokenizer.Settings.MaxLength, Config.MaxSequenceLength - (int)Prompt.Length);
         var encoded = texts.Select(t => tokenizer.Encode(t, null, maxLength)).ToArray();
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => encoded[i].Ids.Count).ToArray();
         var result = new float[texts.Count][];
@@ -143,6 +150,22 @@ public sealed partial class BertModel : ISentenceEncoder
         return result;
     }
 
+    public Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength)
+    {
+        var tokenizer = RequireTokenizer();
+        // Room for the soft prompt inside the position table.
+        var limit = Math.Min(Math.Min(tokenizer.Settings.MaxLength, maxLength), Config.MaxSequenceLength - (int)Prompt.Length);
+        using var scope = NewDisposeScope();
+        // The output's other tensors belong to this scope and go with it.
+        var output = Forward(EncodedBatch.Pad([.. texts.Select(t => tokenizer.Encode(t, null, limit))], tokenizer.PaddingId));
+        return output.SentenceEmbedding.MoveToOuterDisposeScope(); // (B, D)
+    }
+
+    public int CountTokens(string text) => RequireTokenizer().Encode(text, null, Config.MaxSequenceLength).Ids.Count;
+
+    private BertWordPieceTokenizer RequireTokenizer() => Tokenizer ?? throw new CadreException(
+        "this BERT model has no WordPiece tokenizer (vocab.txt or a WordPiece tokenizer.json), so it cannot embed text");
+
     public void Dispose() => _network.Dispose();
 
     private void CheckInputs(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds)
@@ -151,7 +174,7 @@ public sealed partial class BertModel : ISentenceEncoder
             throw new ArgumentException($"input ids must be (B, T), got [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
         if (!attentionMask.shape.SequenceEqual(inputIds.shape) || tokenTypeIds?.shape.SequenceEqual(inputIds.shape) == false)
             throw new ArgumentException("attention mask and token types must have the input ids' shape (B, T)");
-        if (inputIds.shape[1] > Config.MaxSequenceLength)
+        if (inputIds.shape[1] + Prompt.Length > Config.MaxSequenceLength)
             throw new ArgumentException($"{inputIds.shape[1]} tokens exceed the model's limit of {Config.MaxSequenceLength} "
                 + "(max_position_embeddings); truncate the input", nameof(inputIds));
         if (inputIds.numel() == 0)

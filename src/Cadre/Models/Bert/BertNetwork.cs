@@ -17,8 +17,11 @@ internal sealed class BertNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
     private readonly BertPooler? pooler;
 #pragma warning restore IDE1006
 
-    public BertNetwork(BertConfig config, bool withPooler, AdapterRouting routing) : base("bert")
+    private readonly SoftPrompt _prompt;
+
+    public BertNetwork(BertConfig config, bool withPooler, AdapterRouting routing, SoftPrompt prompt) : base("bert")
     {
+        _prompt = prompt;
         embeddings = new BertEmbeddings(config);
         encoder = new BertEncoder(config, routing);
         pooler = withPooler ? new BertPooler(config, routing) : null;
@@ -27,14 +30,22 @@ internal sealed class BertNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
 
     public bool HasPooler => pooler is not null;
 
+    public Tensor TokenEmbeddings => embeddings.WordTable; // (V, H)
+
     /// <summary>(B, T) ids, (B, T) 0/1 mask and (B, T) token types to the last hidden state (B, T, H).</summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
         using var scope = NewDisposeScope();
         // get_extended_attention_mask: (B, T) -> (B, 1, 1, T), 0 where attended and float.MinValue on padding.
+        var prompt = _prompt.Vectors;
+        var p = prompt?.shape[0] ?? 0;
+        if (prompt is not null) // soft prompt positions are always attended to
+            attentionMask = cat([ones(inputIds.shape[0], p, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
         var additive = (1.0f - attentionMask.to(float32)).unsqueeze(1).unsqueeze(2) * float.MinValue;
-        var hidden = embeddings.call(inputIds, tokenTypeIds);
-        return encoder.call(hidden, additive).MoveToOuterDisposeScope();
+        var hidden = embeddings.Forward(inputIds, tokenTypeIds, prompt);                  // (B, P + T, H)
+        hidden = encoder.call(hidden, additive);                                          // (B, P + T, H)
+        // The prompt's positions are dropped, so pooling (CLS or mean) sees the text's tokens only.
+        return (p == 0 ? hidden : hidden.narrow(1, p, inputIds.shape[1])).MoveToOuterDisposeScope(); // (B, T, H)
     }
 
     /// <summary>BertPooler: tanh(dense(first token)), (B, T, H) to (B, H); null without a pooler.</summary>

@@ -19,7 +19,7 @@ public sealed class UseLiteModel : ISentenceEncoder
     {
         Config = config;
         Tokenizer = tokenizer;
-        _network = new UseLiteNetwork(config, Routing, _sites);
+        _network = new UseLiteNetwork(config, Routing, _sites, Prompt);
         foreach (var p in _network.parameters())
             p.requires_grad = false;
         _network.eval();
@@ -31,7 +31,10 @@ public sealed class UseLiteModel : ISentenceEncoder
     public nn.Module Module => _network;
     public IReadOnlyDictionary<string, AdaptableLinear> Sites => _sites;
     public AdapterRouting Routing { get; } = new();
+    public SoftPrompt Prompt { get; } = new();
     public int Dimension => Config.HiddenSize;
+    public long TokenWidth => Config.EmbeddingSize;
+    public Tensor TokenEmbeddings => _network.TokenEmbeddings;
 
     /// <summary>A model with zero weights and a one-piece-per-byte vocabulary: for structure tests and benchmarks of shape.</summary>
     public static UseLiteModel Create(UseLiteConfig config)
@@ -70,9 +73,13 @@ public sealed class UseLiteModel : ISentenceEncoder
     }
 
     /// <summary>Token ids and a float mask for a batch, right-padded; rows keep at most <c>max_length</c> tokens.</summary>
-    public (Tensor Ids, Tensor Mask) Encode(IReadOnlyList<string> texts)
+    public (Tensor Ids, Tensor Mask) Encode(IReadOnlyList<string> texts) => Encode(texts, Config.MaxLength);
+
+    /// <summary>As <see cref="Encode(IReadOnlyList{string})"/>, keeping at most <paramref name="maxLength"/> tokens.</summary>
+    public (Tensor Ids, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxLength)
     {
-        var rows = texts.Select(t => Tokenizer.Encode(t).Take(Config.MaxLength).ToArray()).ToList();
+        var keep = Math.Min(maxLength, Config.MaxLength);
+        var rows = texts.Select(t => Tokenizer.Encode(t).Take(keep).ToArray()).ToList();
         var width = Math.Max(1, rows.Max(r => r.Length));
         var ids = new long[rows.Count * width];
         var mask = new float[rows.Count * width];
@@ -107,6 +114,15 @@ public sealed class UseLiteModel : ISentenceEncoder
         }
         return result;
     }
+
+    public Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength)
+    {
+        using var scope = NewDisposeScope();
+        var (ids, mask) = Encode(texts, maxLength);
+        return Forward(ids, mask).Embedding.MoveToOuterDisposeScope(); // (B, H)
+    }
+
+    public int CountTokens(string text) => Tokenizer.Encode(text).Count;
 
     public void Dispose() => _network.Dispose();
 }

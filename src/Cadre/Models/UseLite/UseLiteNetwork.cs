@@ -19,11 +19,13 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
     private readonly PoolerModule pooler;
 #pragma warning restore IDE1006
     private readonly UseLiteConfig _config;
+    private readonly SoftPrompt _prompt;
 
-    public UseLiteNetwork(UseLiteConfig config, AdapterRouting routing, Dictionary<string, AdaptableLinear> sites)
+    public UseLiteNetwork(UseLiteConfig config, AdapterRouting routing, Dictionary<string, AdaptableLinear> sites, SoftPrompt prompt)
         : base("use_lite")
     {
         _config = config;
+        _prompt = prompt;
         embeddings = new TokenTable(config.VocabSize, config.EmbeddingSize);
         timing = new TimingSignal(config.TimingChannels / 2);
         layers = new ModuleList<UseLiteLayer>();
@@ -33,19 +35,30 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
         RegisterComponents();
     }
 
+    public Tensor TokenEmbeddings => embeddings.Table; // (V, E)
+
     /// <param name="ids">(B, T) int64 token ids, any value at padding</param>
     /// <param name="mask">(B, T) float, 1 at real tokens, which form a prefix of each row</param>
     public override UseLiteOutput forward(Tensor ids, Tensor mask)
     {
-        var keep = mask.unsqueeze(-1);                                           // (B, T, 1)
         var e = embeddings.Lookup(ids.clamp(0, _config.VocabSize - 1));          // (B, T, E)
-        var positions = arange(ids.shape[1], dtype: ScalarType.Float32);         // (T)
+        var pooling = mask;                                                      // (B, T): which positions the mean counts
+        if (_prompt.Vectors is { } prompt)
+        {
+            // Soft prompt tokens go first, are attended to like real tokens, and stay out of the mean.
+            var (b, p) = (ids.shape[0], prompt.shape[0]);
+            e = cat([prompt.unsqueeze(0).expand(b, p, -1), e], 1);               // (B, P + T, E)
+            mask = cat([ones(b, p, dtype: mask.dtype), mask], 1);                // (B, P + T)
+            pooling = cat([zeros(b, p, dtype: mask.dtype), pooling], 1);         // (B, P + T)
+        }
+        var keep = mask.unsqueeze(-1);                                           // (B, T, 1)
+        var positions = arange(e.shape[1], dtype: ScalarType.Float32);           // (T), counting prompt tokens
         // The graph adds the embedding twice: once scattered, once inside AddTimingSignal. Reproduced exactly.
         var x = (e + e + timing.At(positions)) * keep;                           // (B, T, E)
         foreach (var layer in layers)
             x = layer.forward(x, mask);                                          // (B, T, H)
-        var lengths = mask.sum(1, keepdim: true).clamp_min(1);                   // (B, 1)
-        var mean = (x * keep).sum(1) / lengths;                                  // (B, H)
+        var lengths = pooling.sum(1, keepdim: true).clamp_min(1);                // (B, 1)
+        var mean = (x * pooling.unsqueeze(-1)).sum(1) / lengths;                 // (B, H)
         var pooled = pooler.forward(mean);                                       // (B, H)
         var norm = pooled.square().sum(-1, keepdim: true).clamp_min(_config.L2Epsilon).rsqrt(); // (B, 1)
         return new UseLiteOutput(x, mean, pooled * norm);
@@ -63,6 +76,8 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
             weight = new Parameter(zeros(rows, width), requires_grad: false); // (V, E)
             RegisterComponents();
         }
+
+        public Tensor Table => weight;
 
         public Tensor Lookup(Tensor ids) => weight.index_select(0, ids.flatten()).view([.. ids.shape, weight.shape[1]]); // (B, T, E)
     }

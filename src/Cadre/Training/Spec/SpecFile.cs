@@ -69,9 +69,12 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             if (s.Adapter.Dropout is < 0 or >= 1) errors.Add($"{p}.adapter.dropout: must be in [0, 1)");
             if (s.Adapter.Targets.Count == 0) errors.Add($"{p}.adapter.targets: at least one");
             if (s.Adapter.PromptTokens <= 0) errors.Add($"{p}.adapter.prompt_tokens: must be > 0");
+            if (s.Adapter.Method != "head" && AdapterSpec.Methods.Contains(s.Adapter.Method))
+                errors.AddRange(Adapters.AdapterMethods.Get(s.Adapter.Method).Validate(s.Adapter).Select(e => $"{p}.{e}")
+                    .Where(e => !errors.Contains(e)));
             var t = s.Training;
             if (t.Epochs <= 0) errors.Add($"{p}.training.epochs: must be > 0");
-            if (t.LearningRate <= 0) errors.Add($"{p}.training.learning_rate: must be > 0");
+            if (t.LearningRate is <= 0) errors.Add($"{p}.training.learning_rate: must be > 0");
             if (t.BatchSize <= 0) errors.Add($"{p}.training.batch_size: must be > 0");
             if (t.MaxLength <= 0) errors.Add($"{p}.training.max_length: must be > 0");
             if (t.EarlyStopping < 0) errors.Add($"{p}.training.early_stopping: must be >= 0");

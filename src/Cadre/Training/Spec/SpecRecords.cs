@@ -57,8 +57,15 @@ public sealed record TrainingSpec
 
     /// <summary>Passes over the training data. Default 5.</summary>
     public int Epochs { get; init; } = 5;
-    /// <summary>AdamW peak learning rate. Default 1e-3.</summary>
-    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>AdamW peak learning rate. Default: the method's own (head 1e-2, lora 1e-3, ia3 3e-3, prompt 3e-2, full 5e-5).</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>The learning rate a run uses: the spec's, or the method's default.</summary>
+    public double LearningRateFor(string method) => LearningRate ?? (method == "head" ? HeadLearningRate
+        : Adapters.AdapterMethods.Get(method).DefaultLearningRate);
+
+    /// <summary>The <c>head</c> method's default: a standardized linear layer on frozen features tolerates a large step.</summary>
+    public const double HeadLearningRate = 1e-2;
     /// <summary>Examples per step. Default 32.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Tokens kept per text. Default 128.</summary>

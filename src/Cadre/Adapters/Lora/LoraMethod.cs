@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using Cadre.Models;
+using Cadre.Training.Spec;
+
+namespace Cadre.Adapters.Lora;
+
+/// <summary>
+/// LoRA (Hu et al. 2021): each chosen linear gains a low-rank update, y = W x + b + (alpha / r) · B A dropout(x),
+/// with A (r, in) initialized as nn.Linear (Kaiming-uniform) and B (out, r) at zero, so training starts at the base.
+/// Saved as PEFT does: <c>base_model.model.{site}.lora_A.weight</c> and <c>.lora_B.weight</c>.
+/// </summary>
+public sealed class LoraMethod : IAdapterMethod
+{
+    public string Name => "lora";
+    public string? PeftType => "LORA";
+    public double DefaultLearningRate => 1e-3;
+
+    public IReadOnlyList<string> Validate(AdapterSpec spec)
+    {
+        // r > 0, alpha > 0 and the dropout range are checked for every method by the spec itself.
+        return spec.R > 1024 ? ["adapter.r: at most 1024"] : [];
+    }
+
+    public AttachedAdapter Create(ISentenceEncoder model, AdapterSpec spec, long seed, string baseName)
+    {
+        var sites = SiteSelection.Select(model, spec.Targets);
+        return new LoraAdapter(this, model, sites, spec.R, spec.Alpha, spec.Dropout, seed, baseName);
+    }
+
+    public AttachedAdapter FromConfig(ISentenceEncoder model, JsonObject? config, string source)
+    {
+        if (config is null) throw new CadreException($"{source}: a LoRA adapter needs adapter_config.json");
+        var r = (int)AdapterFiles.JsonNumber(config, "r", source);
+        var alpha = AdapterFiles.JsonNumber(config, "lora_alpha", source, r);
+        if (config["use_dora"] is JsonValue d && d.TryGetValue<bool>(out var dora) && dora)
+            throw new CadreException($"{source}: DoRA adapters (use_dora) are not supported");
+        if (config["fan_in_fan_out"] is JsonValue f && f.TryGetValue<bool>(out var fan) && fan)
+            throw new CadreException($"{source}: fan_in_fan_out (GPT-2 Conv1D layout) is not supported");
+        var sites = AdapterFiles.Targets(model, config, "target_modules", source);
+        if (sites.Count == 0)
+            throw new CadreException($"{source}: target_modules matches no linear site of this {model.Architecture} base");
+        var baseName = config["base_model_name_or_path"] is JsonValue b && b.TryGetValue<string>(out var s) ? s : "";
+        return new LoraAdapter(this, model, sites, r, alpha, 0, seed: 0, baseName);
+    }
+}

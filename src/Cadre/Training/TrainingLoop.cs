@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Cadre.Training.Spec;
+using static TorchSharp.torch;
+
+namespace Cadre.Training;
+
+/// <summary>Progress inside an epoch, for a progress bar.</summary>
+public sealed record StepProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double ExamplesPerSecond);
+
+/// <summary>The best epoch's validation metrics and how the run went; the head and source hold the best weights.</summary>
+public sealed record LoopResult(int BestEpoch, ClassificationMetrics Validation, IReadOnlyList<EpochLog> Epochs,
+                                double Seconds, double ExamplesPerSecond, bool Resumed);
+
+/// <summary>What a training run needs besides the model: data as indices, gold labels, and where to report.</summary>
+public sealed record LoopInputs(
+    IReadOnlyList<int> TrainGold, IReadOnlyList<int> TrainLengths, Data.Dataset Validation, IReadOnlyList<int> ValidationGold,
+    IReadOnlyList<string> Labels, TrainingSpec Spec, double LearningRate)
+{
+    public Action<EpochLog>? OnEpoch { get; init; }
+    public Action<StepProgress>? OnStep { get; init; }
+    public TrainingCheckpoint? Checkpoint { get; init; }
+    /// <summary>Identifies the spec and data; a checkpoint with another fingerprint is not resumed.</summary>
+    public string Fingerprint { get; init; } = "";
+    public bool Resume { get; init; }
+}
+
+/// <summary>
+/// The one training loop of every method: AdamW over the head and the source's trainable tensors, linear warm-up
+/// and decay, gradient clipping, length-bucketed batches, one dispose scope per step, validation after each epoch,
+/// early stopping that keeps the best epoch, and a checkpoint after each epoch and on cancellation (Ctrl-C) that
+/// <see cref="LoopInputs.Resume"/> continues exactly where it stopped.
+/// </summary>
+public static class TrainingLoop
+{
+    public static LoopResult Run(IFeatureSource source, ClassifierHead head, LoopInputs input, CancellationToken cancel)
+    {
+        var spec = input.Spec;
+        var watch = Stopwatch.StartNew();
+        var parameters = head.parameters().Concat(source.Parameters).ToList();
+        using var optimizer = optim.AdamW(parameters, input.LearningRate, weight_decay: spec.WeightDecay);
+        var n = input.TrainGold.Count;
+        using var gold = tensor(input.TrainGold.Select(i => (long)i).ToArray());
+        var batchesPerEpoch = (n + spec.BatchSize - 1) / spec.BatchSize;
+        var totalSteps = Math.Max(1, batchesPerEpoch * spec.Epochs);
+        var warmup = (int)(spec.WarmupRatio * totalSteps);
+
+        var state = new CheckpointState { Fingerprint = input.Fingerprint, Epoch = 1 };
+        Dictionary<string, Tensor>? best = null;
+        var resumed = false;
+        if (input.Resume && input.Checkpoint is { Exists: true } saved)
+        {
+            state = saved.ReadState();
+            if (state.Fingerprint != input.Fingerprint)
+                throw new CadreException($"{saved.Folder}: the checkpoint belongs to another spec or data; train without --resume to start over");
+            using var current = new TensorSet(saved.ReadTensors("current")!);
+            Restore(source, head, current.Tensors);
+            best = saved.ReadTensors("best");
+            saved.LoadOptimizer(optimizer);
+            resumed = true;
+        }
+
+        var epochs = state.Epochs.ToList();
+        var step = state.Step;
+        try
+        {
+            for (var epoch = state.Epoch; epoch <= spec.Epochs; epoch++)
+            {
+                var plan = BatchPlan.Create(input.TrainLengths, spec.BatchSize, spec.Seed, epoch);
+                var first = epoch == state.Epoch ? state.BatchesDone : 0;
+                double lossSum = epoch == state.Epoch ? state.LossSum : 0;
+                var seen = epoch == state.Epoch ? state.Seen : 0;
+                var epochWatch = Stopwatch.StartNew();
+                var seenHere = 0;
+                head.train();
+                for (var b = first; b < plan.Count; b++)
+                {
+                    if (cancel.IsCancellationRequested)
+                    {
+                        SaveCheckpoint(input, source, head, best, optimizer, state with
+                        {
+                            Epoch = epoch, BatchesDone = b, Step = step, LossSum = lossSum, Seen = seen, Epochs = epochs,
+                            Seconds = state.Seconds + watch.Elapsed.TotalSeconds,
+                        });
+                        cancel.ThrowIfCancellationRequested();
+                    }
+                    using var scope = NewDisposeScope();
+                    foreach (var group in optimizer.ParamGroups)
+                        group.LearningRate = Schedule(input.LearningRate, step++, warmup, totalSteps);
+                    var rows = plan[b];
+                    var logits = head.forward(source.Train(rows));                                 // (B, C)
+                    var loss = nn.functional.cross_entropy(logits, gold.index_select(0, tensor(rows.Select(i => (long)i).ToArray())));
+                    optimizer.zero_grad();
+                    loss.backward();
+                    nn.utils.clip_grad_norm_(parameters, spec.GradientClip);
+                    optimizer.step();
+                    lossSum += loss.item<float>() * rows.Length;
+                    seen += rows.Length;
+                    seenHere += rows.Length;
+                    input.OnStep?.Invoke(new StepProgress(epoch, spec.Epochs, b + 1, plan.Count, lossSum / seen,
+                                                          seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds)));
+                }
+                var metrics = Validate(source, head, input);
+                var value = metrics.Get(spec.Metric);
+                var log = new EpochLog(epoch, lossSum / Math.Max(1, seen), value, seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds));
+                epochs.Add(log);
+                input.OnEpoch?.Invoke(log);
+                var bestMetric = state.BestMetric;
+                var bestEpoch = state.BestEpoch;
+                if (value > bestMetric)
+                {
+                    (bestMetric, bestEpoch) = (value, epoch);
+                    Dispose(best);
+                    best = Snapshot(source, head);
+                }
+                state = state with { Epoch = epoch + 1, BatchesDone = 0, Step = step, LossSum = 0, Seen = 0, Epochs = epochs,
+                                     BestMetric = bestMetric, BestEpoch = bestEpoch };
+                var stop = spec.EarlyStopping > 0 && epoch - bestEpoch >= spec.EarlyStopping;
+                if (epoch < spec.Epochs && !stop)
+                    SaveCheckpoint(input, source, head, best, optimizer, state with { Seconds = state.Seconds + watch.Elapsed.TotalSeconds });
+                if (stop)
+                    break;
+            }
+            Restore(source, head, best ?? throw new CadreException("training ran no epoch"));
+            var validation = Validate(source, head, input);
+            var seconds = state.Seconds + watch.Elapsed.TotalSeconds;
+            var rate = epochs.Count == 0 ? 0 : epochs.Average(e => e.ExamplesPerSecond);
+            input.Checkpoint?.Delete();
+            return new LoopResult(state.BestEpoch, validation, epochs, seconds, rate, resumed);
+        }
+        finally
+        {
+            Dispose(best);
+        }
+    }
+
+    /// <summary>Linear warm-up to the peak, then linear decay to zero.</summary>
+    public static double Schedule(double peak, int step, int warmup, int total) =>
+        step < warmup ? peak * (step + 1) / warmup : peak * Math.Max(0, total - step) / Math.Max(1, total - warmup);
+
+    private static ClassificationMetrics Validate(IFeatureSource source, ClassifierHead head, LoopInputs input)
+    {
+        using var scope = NewDisposeScope();
+        var x = source.Evaluate(input.Validation); // (M, D)
+        return Heads.Evaluate(head, x, input.ValidationGold, input.Labels);
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(IFeatureSource source, ClassifierHead head) =>
+        head.state_dict().Select(p => KeyValuePair.Create("head." + p.Key, p.Value))
+            .Concat(source.State().Select(p => KeyValuePair.Create("source." + p.Key, p.Value)))
+            .ToDictionary(p => p.Key, p => p.Value.detach().clone(), StringComparer.Ordinal);
+
+    private static void Restore(IFeatureSource source, ClassifierHead head, IReadOnlyDictionary<string, Tensor> saved)
+    {
+        using (no_grad())
+            foreach (var (key, value) in head.state_dict())
+                value.copy_(saved["head." + key]);
+        source.Restore(saved.Where(p => p.Key.StartsWith("source.", StringComparison.Ordinal))
+                            .ToDictionary(p => p.Key["source.".Length..], p => p.Value));
+    }
+
+    private static void SaveCheckpoint(LoopInputs input, IFeatureSource source, ClassifierHead head,
+                                       Dictionary<string, Tensor>? best, TorchSharp.Modules.OptimizerHelper optimizer, CheckpointState state)
+    {
+        if (input.Checkpoint is null) return;
+        using var current = new TensorSet(Snapshot(source, head));
+        input.Checkpoint.Save(state, current.Tensors, best, optimizer);
+    }
+
+    private static void Dispose(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+
+    /// <summary>Owns a dictionary of tensors for a using block.</summary>
+    private sealed class TensorSet(Dictionary<string, Tensor> tensors) : IDisposable
+    {
+        public Dictionary<string, Tensor> Tensors { get; } = tensors;
+
+        public void Dispose() => TrainingLoop.Dispose(Tensors);
+    }
+}
