@@ -144,10 +144,14 @@ public static class TrainingLoop
         return Heads.Evaluate(head, x, input.ValidationGold, input.Labels);
     }
 
-    private static Dictionary<string, Tensor> Snapshot(IFeatureSource source, ClassifierHead head) =>
-        head.state_dict().Select(p => KeyValuePair.Create("head." + p.Key, p.Value))
+    /// <summary>Detached copies of the head's and the source's state, owned by the caller.</summary>
+    private static Dictionary<string, Tensor> Snapshot(IFeatureSource source, ClassifierHead head)
+    {
+        using var scope = NewDisposeScope(); // detach() views and generator states are temporaries
+        return head.state_dict().Select(p => KeyValuePair.Create("head." + p.Key, p.Value))
             .Concat(source.State().Select(p => KeyValuePair.Create("source." + p.Key, p.Value)))
-            .ToDictionary(p => p.Key, p => p.Value.detach().clone(), StringComparer.Ordinal);
+            .ToDictionary(p => p.Key, p => p.Value.detach().clone().MoveToOuterDisposeScope(), StringComparer.Ordinal);
+    }
 
     private static void Restore(IFeatureSource source, ClassifierHead head, IReadOnlyDictionary<string, Tensor> saved)
     {

@@ -1,0 +1,192 @@
+using System.Text.Json.Nodes;
+using Cadre.Adapters;
+using Cadre.Models;
+using Cadre.Models.Bert;
+using Cadre.Models.Import;
+using Cadre.Tests.Infrastructure;
+using Cadre.Training.Spec;
+using static TorchSharp.torch;
+
+namespace Cadre.Tests.Adapters;
+
+/// <summary>Every adapter method on a tiny BERT: identity at start, frozen base, PEFT names, save and load.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class AdapterTests
+{
+    private static readonly string[] Texts = ["the cat sat on the mat", "a red dog", "hello world !"];
+
+    public static TheoryData<string> Methods => ["lora", "ia3", "prompt", "full"];
+
+    private static BertModel Tiny() => BertModel.Load(TinyTask.TinyBert);
+
+    private static float[] Flat(ISentenceEncoder model) => model.Embed(Texts).SelectMany(v => v).ToArray();
+
+    [Theory]
+    [InlineData("lora")]
+    [InlineData("ia3")]
+    public void AFreshAdapterLeavesTheBaseOutputUnchanged(string method)
+    {
+        using var model = Tiny();
+        var before = Flat(model);
+        using var adapter = AdapterMethods.Get(method).Create(model, new AdapterSpec { Method = method }, seed: 3, "tiny");
+        Assert.True(adapter.TrainableParameterCount > 0);
+        Assert.Equal(before, Flat(model));
+    }
+
+    [Theory]
+    [InlineData("lora")]
+    [InlineData("ia3")]
+    [InlineData("prompt")]
+    public void OnlyTheAdapterTrainsAndDisposingDetachesIt(string method)
+    {
+        using var model = Tiny();
+        var before = Flat(model);
+        var adapter = AdapterMethods.Get(method).Create(model, new AdapterSpec { Method = method }, seed: 3, "tiny");
+        Assert.All(model.Module.parameters(), p => Assert.False(p.requires_grad));
+        Assert.All(adapter.Parameters.Values, p => Assert.True(p.requires_grad));
+        Perturb(adapter);
+        Assert.NotEqual(before, Flat(model));
+        adapter.Dispose();
+        Assert.All(model.Sites.Values, s => Assert.Empty(s.Adapters));
+        Assert.Null(model.Prompt.Vectors);
+        Assert.Equal(before, Flat(model));
+    }
+
+    [Fact]
+    public void FullFineTuningUnfreezesEveryWeightAndFreezesThemAgain()
+    {
+        using var model = Tiny();
+        var count = model.Module.parameters().Sum(p => p.numel());
+        using (var adapter = AdapterMethods.Get("full").Create(model, new AdapterSpec { Method = "full" }, 3, "tiny"))
+        {
+            Assert.Equal(count, adapter.TrainableParameterCount);
+            Assert.All(model.Module.parameters(), p => Assert.True(p.requires_grad));
+        }
+        Assert.All(model.Module.parameters(), p => Assert.False(p.requires_grad));
+    }
+
+    [Fact]
+    public void PeftKeyNamesShapesAndConfigs()
+    {
+        using var model = Tiny();
+        using (var lora = AdapterMethods.Get("lora").Create(model, new AdapterSpec { Method = "lora", R = 4, Alpha = 8 }, 1, "tiny"))
+        {
+            var a = lora.Parameters["base_model.model.encoder.layer.0.attention.self.query.lora_A.weight"];
+            var b = lora.Parameters["base_model.model.encoder.layer.1.output.dense.lora_B.weight"];
+            Assert.Equal([4L, 32], a.shape);
+            Assert.Equal([32L, 4], b.shape);
+            Assert.Equal(2 * 2 * 6, lora.Parameters.Count); // 2 layers × 6 sites (q, k, v, o, up, down) × (A, B)
+            Assert.Equal("LORA", lora.PeftConfig!["peft_type"]!.GetValue<string>());
+            Assert.Equal(8, lora.PeftConfig["lora_alpha"]!.GetValue<double>());
+            Assert.DoesNotContain(lora.Parameters.Keys, k => k.Contains("pooler"));
+        }
+        using (var ia3 = AdapterMethods.Get("ia3").Create(model, new AdapterSpec { Method = "ia3" }, 1, "tiny"))
+        {
+            Assert.Equal([32L, 1], ia3.Parameters["base_model.model.encoder.layer.0.attention.self.key.ia3_l"].shape);
+            Assert.Equal([1L, 64], ia3.Parameters["base_model.model.encoder.layer.0.output.dense.ia3_l"].shape);
+            Assert.Equal(2 * 3, ia3.Parameters.Count); // key, value, feed-forward output per layer
+            var feedForward = ia3.PeftConfig!["feedforward_modules"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+            Assert.Equal(["encoder.layer.0.output.dense", "encoder.layer.1.output.dense"], feedForward);
+        }
+        using (var prompt = AdapterMethods.Get("prompt").Create(model, new AdapterSpec { Method = "prompt", PromptTokens = 5 }, 1, "tiny"))
+        {
+            Assert.Equal([5L, 32], prompt.Parameters["prompt_embeddings"].shape);
+            Assert.Equal("PROMPT_TUNING", prompt.PeftConfig!["peft_type"]!.GetValue<string>());
+            Assert.Equal(5, prompt.PeftConfig["num_virtual_tokens"]!.GetValue<int>());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void SavedAdaptersLoadBackToTheSameOutputs(string method)
+    {
+        using var folder = new TempDir();
+        float[] expected;
+        using (var model = Tiny())
+        using (var adapter = AdapterMethods.Get(method).Create(model, new AdapterSpec { Method = method, PromptTokens = 4 }, 5, "tiny"))
+        {
+            Perturb(adapter);
+            expected = Flat(model);
+            AdapterFiles.Save(adapter, folder.Path);
+        }
+        using var fresh = Tiny();
+        using var loaded = AdapterFiles.Load(fresh, folder.Path, method);
+        Assert.Equal(method, loaded.Method.Name);
+        var actual = Flat(fresh);
+        for (var i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], actual[i], 5);
+    }
+
+    [Fact]
+    public void TargetsSelectGroupsSuffixesAndGlobs()
+    {
+        using var model = Tiny();
+        Assert.Equal(["encoder.layer.0.attention.self.query", "encoder.layer.1.attention.self.query"], SiteSelection.Select(model, ["query"]));
+        Assert.Equal(4, SiteSelection.Select(model, ["encoder.layer.*.attention.self.*y"]).Count); // query, key
+        Assert.Equal(8, SiteSelection.Select(model, ["attention"]).Count);
+        Assert.Equal(12, SiteSelection.Select(model, ["all"]).Count);
+        var e = Assert.Throws<CadreException>(() => SiteSelection.Select(model, ["qkv", "query"]));
+        Assert.Contains("'qkv' matches no linear site", e.Message);
+    }
+
+    [Fact]
+    public void RowSlotsApplyTheAdapterOnlyToItsRows()
+    {
+        using var model = Tiny();
+        var plain = model.Embed(Texts[..2]);
+        using var adapter = AdapterMethods.Get("lora").Create(model, new AdapterSpec { Method = "lora" }, 2, "tiny");
+        Perturb(adapter);
+        var adapted = model.Embed(Texts[..2]);
+        using var slots = tensor(new long[] { -1, 0 });
+        model.Routing.RowSlots = slots;
+        // Embed sorts by length: "a red dog" (row 1) runs first; both texts are in one batch.
+        var mixed = model.Embed(Texts[..2]);
+        model.Routing.RowSlots = null;
+        var sortedFirst = Texts[1].Length < Texts[0].Length ? 1 : 0;
+        var rowOfSlot0 = sortedFirst == 0 ? 1 : 0; // the text placed in batch row 1 (slot 0)
+        var rowOfNone = 1 - rowOfSlot0;
+        Assert.Equal(adapted[rowOfSlot0], mixed[rowOfSlot0]);
+        Assert.Equal(plain[rowOfNone], mixed[rowOfNone]);
+    }
+
+    [Fact]
+    public void PeftFoldersWithUnsupportedFeaturesAreRefused()
+    {
+        using var folder = new TempDir();
+        using var model = Tiny();
+        File.WriteAllText(Path.Combine(folder.Path, AdapterFiles.ConfigFile), new JsonObject
+        {
+            ["peft_type"] = "LORA", ["r"] = 4, ["lora_alpha"] = 8, ["use_dora"] = true, ["target_modules"] = new JsonArray("query"),
+        }.ToJsonString());
+        Assert.Contains("DoRA", Assert.Throws<CadreException>(() => AdapterFiles.Load(model, folder.Path, null)).Message);
+        File.WriteAllText(Path.Combine(folder.Path, AdapterFiles.ConfigFile), """{"peft_type": "LOHA"}""");
+        Assert.Contains("LOHA", Assert.Throws<CadreException>(() => AdapterFiles.Load(model, folder.Path, null)).Message);
+        File.WriteAllText(Path.Combine(folder.Path, AdapterFiles.ConfigFile), "{not json");
+        Assert.Contains("invalid JSON", Assert.Throws<CadreException>(() => AdapterFiles.Load(model, folder.Path, null)).Message);
+    }
+
+    [Fact]
+    public void AdapterWeightsOfTheWrongShapeAreRefused()
+    {
+        using var folder = new TempDir();
+        using (var model = Tiny())
+        using (var adapter = AdapterMethods.Get("lora").Create(model, new AdapterSpec { Method = "lora", R = 4 }, 1, "tiny"))
+            AdapterFiles.Save(adapter, folder.Path);
+        var config = Path.Combine(folder.Path, AdapterFiles.ConfigFile);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"r\": 4", "\"r\": 6"));
+        using var fresh = Tiny();
+        var e = Assert.Throws<CadreException>(() => AdapterFiles.Load(fresh, folder.Path, null));
+        Assert.Contains("has shape [4, 32], the base needs [6, 32]", e.Message);
+        Assert.All(fresh.Sites.Values, s => Assert.Empty(s.Adapters)); // nothing left attached
+    }
+
+    /// <summary>Moves every adapter tensor away from its identity start, seeded.</summary>
+    internal static void Perturb(AttachedAdapter adapter)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        manual_seed(11);
+        foreach (var p in adapter.Parameters.Values)
+            p.add_(randn_like(p) * 0.1);
+    }
+}
