@@ -45,8 +45,31 @@ internal static class SpecialistCommand
             context.Out.WriteLine("training: " + string.Join(", ", r.Training.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
             return 0;
         });
+        var exportName = new Argument<string>("name") { Description = "The specialist." };
+        var output = new Option<string>("--output", "-o") { Description = "The folder to write.", Required = true };
+        var export = new Command("export", "Write a specialist as a PEFT-compatible folder (adapter_config.json, adapter_model.safetensors) with its head, labels and cadre.json.") { exportName, output };
+        export.SetAction(parse =>
+        {
+            var target = parse.GetRequiredValue(output);
+            var files = SpecialistTransfer.Export(context.Home, parse.GetRequiredValue(exportName), target);
+            context.Out.WriteLine($"exported to {target}: {string.Join(", ", files)}");
+            return 0;
+        });
+        var folder = new Argument<string>("folder") { Description = "A folder written by 'cadre specialist export'." };
+        var rename = new Option<string?>("--name") { Description = "Store under this name instead of the one in cadre.json." };
+        var import = new Command("import", "Import an exported specialist folder.") { folder, rename };
+        import.SetAction(parse =>
+        {
+            var record = SpecialistTransfer.Import(context.Home, parse.GetRequiredValue(folder), parse.GetValue(rename));
+            context.Out.WriteLine($"imported specialist '{record.Name}' ({record.Method} on base '{record.Base.Name}', {record.Labels.Count} labels)");
+            if (!new Store.BaseCatalog(context.Home).List().Any(b => b.Name == record.Base.Name))
+                context.Out.WriteLine($"note: base '{record.Base.Name}' is not imported here yet; import it before predicting (cadre base import ... --name {record.Base.Name})");
+            return 0;
+        });
         command.Add(list);
         command.Add(show);
+        command.Add(export);
+        command.Add(import);
         return command;
     }
 }

@@ -18,6 +18,8 @@ public sealed class SpecialistCatalog(string home)
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    private const long MaxRecordBytes = 16 << 20;
+
     public string Folder => Path.Combine(home, "specialists");
 
     public string FolderOf(string name) => Path.Combine(Folder, name);
@@ -67,8 +69,11 @@ public sealed class SpecialistCatalog(string home)
         }
     }
 
-    private static SpecialistRecord Read(string file)
+    /// <summary>Reads and checks a <c>cadre.json</c>.</summary>
+    public static SpecialistRecord Read(string file)
     {
+        if (new FileInfo(file).Length > MaxRecordBytes)
+            throw new CadreException($"{file}: larger than {MaxRecordBytes} bytes; not a specialist record");
         try
         {
             var record = JsonSerializer.Deserialize<SpecialistRecord>(File.ReadAllText(file), Json)

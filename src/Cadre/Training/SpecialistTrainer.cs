@@ -50,6 +50,15 @@ public sealed class SpecialistTrainer(string home)
             throw new CadreException($"{spec.Name}: {train.Task.ToString().ToLowerInvariant()} training is not available yet; classification is");
         foreach (var d in new[] { train, validation, test }.OfType<Dataset>().Where(d => d.Skipped.Count > 0))
             log?.Invoke($"skipped {d.Skipped.Count} invalid rows of {d.File}, first: {d.Skipped[0]}");
+        if (spec.Data.ExcludeLabels.Count > 0)
+        {
+            (train, validation, test) = (Exclude(train, spec, log)!, Exclude(validation, spec, log), Exclude(test, spec, log));
+        }
+        if (spec.Data.SampleSize is { } size && size < train.Count)
+        {
+            train = Splits.Stratified(train, (double)size / train.Count, spec.Training.Seed + 1).Validation;
+            log?.Invoke($"training on a stratified sample of {train.Count} rows (sample_size {size}, seed {spec.Training.Seed + 1})");
+        }
         var check = DataCheck.Run(train, new[] { validation, test }.OfType<Dataset>().ToArray());
         log?.Invoke(check.Render().TrimEnd());
         var fit = train;
@@ -119,6 +128,15 @@ public sealed class SpecialistTrainer(string home)
                 AdapterFiles.Save(adapter, folder);
         });
         return new TrainOutcome(record, check, result.Epochs, result.Resumed);
+    }
+
+    private static Dataset? Exclude(Dataset? data, SpecialistSpec spec, Action<string>? log)
+    {
+        if (data is null) return null;
+        var kept = data.Examples.Where(e => !spec.Data.ExcludeLabels.Contains(e.Label!)).ToList();
+        if (kept.Count < data.Count)
+            log?.Invoke($"excluded {data.Count - kept.Count} rows of {Path.GetFileName(data.File)} labelled {string.Join(", ", spec.Data.ExcludeLabels)}");
+        return data with { Examples = kept, Labels = data.Labels.Where(l => !spec.Data.ExcludeLabels.Contains(l)).ToList() };
     }
 
     private static string Fingerprint(SpecialistSpec spec, IReadOnlyDictionary<string, DataReference> data, string baseHash)

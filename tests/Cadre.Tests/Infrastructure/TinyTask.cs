@@ -32,7 +32,7 @@ internal static class TinyTask
     }
 
     /// <summary>Imports tiny BERT as base 'tiny' and writes train/test files plus a spec with the given adapter block.</summary>
-    public static string Prepare(CliRunner cli, string folder, string adapter = "method: head", string extra = "")
+    public static string Prepare(CliRunner cli, string folder, string adapter = "method: head", string extra = "", int epochs = 20)
     {
         var import = cli.Run("base", "import", TinyBert, "--name", "tiny");
         Assert.True(import.ExitCode == 0, import.Error);
@@ -49,7 +49,7 @@ internal static class TinyTask
                 adapter:
                   {adapter}
                 training:
-                  epochs: 20
+                  epochs: {epochs}
                   learning_rate: 1e-2
                   batch_size: 16
                   early_stopping: 0

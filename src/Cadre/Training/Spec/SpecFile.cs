@@ -62,6 +62,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             if (string.IsNullOrEmpty(s.Data.Train)) errors.Add($"{p}.data.train: required");
             foreach (var (key, file) in new[] { ("train", s.Data.Train), ("validation", s.Data.Validation), ("test", s.Data.Test) })
                 if (!string.IsNullOrEmpty(file) && !File.Exists(file)) errors.Add($"{p}.data.{key}: file not found: {file}");
+            if (s.Data.SampleSize is <= 1) errors.Add($"{p}.data.sample_size: must be > 1");
             if (s.Data.ValidationSplit is <= 0 or >= 1) errors.Add($"{p}.data.validation_split: must be between 0 and 1");
             if (!AdapterSpec.Methods.Contains(s.Adapter.Method)) errors.Add($"{p}.adapter.method: '{s.Adapter.Method}' is not one of {string.Join(", ", AdapterSpec.Methods)}");
             if (s.Adapter.R <= 0) errors.Add($"{p}.adapter.r: must be > 0");
@@ -128,6 +129,8 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
                 Labels = data.List("labels"),
                 ValidationSplit = data.Double("validation_split") ?? dd.ValidationSplit,
                 SkipInvalid = data.Bool("skip_invalid") ?? dd.SkipInvalid,
+                SampleSize = data.Int("sample_size"),
+                ExcludeLabels = data.List("exclude_labels") ?? dd.ExcludeLabels,
             },
         };
         data.RejectUnknown();

@@ -27,6 +27,10 @@ public sealed record DataSpec
     public double ValidationSplit { get; init; } = 0.1;
     /// <summary>Skip (and report) invalid rows instead of stopping. Default false.</summary>
     public bool SkipInvalid { get; init; }
+    /// <summary>Train on a seeded, stratified sample of this many training rows; default all of them.</summary>
+    public int? SampleSize { get; init; }
+    /// <summary>Rows with these labels are left out of every split (and reported), e.g. an out-of-scope class. Default none.</summary>
+    public IReadOnlyList<string> ExcludeLabels { get; init; } = [];
 }
 
 /// <summary><c>adapter:</c> the parameter-efficient update trained on the frozen base.</summary>
