@@ -13,6 +13,8 @@ internal static class BenchCommand
         var bench = new Command("bench", "Run a benchmark and print (or write) its results table.");
         bench.Add(Matmul(context));
         bench.Add(EmbedBenchCommand.Create(context));
+        bench.Add(SpecialistsBenchCommand.Create(context));
+        bench.Add(TrainBenchCommand.Create(context));
         return bench;
     }
 

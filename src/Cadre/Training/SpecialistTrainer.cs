@@ -77,6 +77,7 @@ public sealed class SpecialistTrainer(string home)
         var dataHashes = new[] { ("train", (Dataset?)train), ("validation", spec.Data.Validation is null ? null : validation), ("test", test) }
             .Where(p => p.Item2 is not null)
             .ToDictionary(p => p.Item1, p => new DataReference(p.Item2!.File, FileHash(p.Item2.File), p.Item2.Count));
+        var watch = System.Diagnostics.Stopwatch.StartNew(); // training time includes loading the base and caching features
         using var encoder = BaseModels.LoadEncoder(catalog, spec.Base);
         using var adapter = adapterMethod?.Create(encoder, spec.Adapter, spec.Training.Seed, baseRecord.Name);
         var texts = fit.Examples.Select(e => e.Text).ToList();
@@ -97,6 +98,7 @@ public sealed class SpecialistTrainer(string home)
             Fingerprint = Fingerprint(spec, dataHashes, baseRecord.ContentHash),
         }, cancel);
 
+        var seconds = result.Resumed ? result.Seconds : watch.Elapsed.TotalSeconds;
         var metrics = new Dictionary<string, MetricSummary> { ["validation"] = MetricSummary.From(result.Validation) };
         if (test is not null)
         {
@@ -114,7 +116,8 @@ public sealed class SpecialistTrainer(string home)
             Training = new Dictionary<string, double>
             {
                 ["best_epoch"] = result.BestEpoch, ["epochs_run"] = result.Epochs.Count,
-                ["seconds"] = Math.Round(result.Seconds, 2), ["examples_per_second"] = Math.Round(result.ExamplesPerSecond, 1),
+                ["seconds"] = Math.Round(seconds, 2),
+                ["examples_per_second"] = Math.Round(fit.Count * (double)result.Epochs.Count / Math.Max(1e-9, seconds), 1),
                 ["trainable_parameters"] = head.parameters().Sum(p => p.numel()) + (adapter?.TrainableParameterCount ?? 0),
                 ["adapter_parameters"] = adapter?.TrainableParameterCount ?? 0,
                 ["learning_rate"] = learningRate,
