@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cadre.Data;
 using Cadre.Specialists;
+using Cadre.Training;
 using Cadre.Training.Spec;
 
 namespace Cadre.Cli.Commands;
@@ -31,17 +32,24 @@ internal static class EvalCommand
             var m = model.Evaluate(DatasetReader.Read(source));
             if (parse.GetValue(json))
             {
-                context.Out.WriteLine(JsonSerializer.Serialize(m));
+                context.Out.WriteLine(JsonSerializer.Serialize(m, m.GetType()));
                 return 0;
             }
             var ci = CultureInfo.InvariantCulture;
-            context.Out.WriteLine(string.Create(ci, $"accuracy {m.Accuracy:F4}   macro-F1 {m.MacroF1:F4}   ECE {m.ExpectedCalibrationError:F4}   ({m.Count} rows)"));
-            context.Out.WriteLine($"{"label",-24} {"precision",9} {"recall",9} {"f1",9} {"support",8}");
-            foreach (var c in m.PerClass)
-                context.Out.WriteLine(string.Create(ci, $"{c.Label,-24} {c.Precision,9:F4} {c.Recall,9:F4} {c.F1,9:F4} {c.Support,8}"));
-            context.Out.WriteLine("confusion (rows: gold, columns: predicted, in the order above):");
-            foreach (var row in m.Confusion)
-                context.Out.WriteLine("  " + string.Join(' ', row.Select(v => v.ToString(ci).PadLeft(6))));
+            context.Out.WriteLine(MetricText.Line(m.Summary()));
+            var perClass = m switch { ClassificationMetrics c => c.PerClass, MultilabelMetrics ml => ml.PerLabel, _ => null };
+            if (perClass is not null)
+            {
+                context.Out.WriteLine($"{"label",-24} {"precision",9} {"recall",9} {"f1",9} {"support",8}");
+                foreach (var c in perClass)
+                    context.Out.WriteLine(string.Create(ci, $"{c.Label,-24} {c.Precision,9:F4} {c.Recall,9:F4} {c.F1,9:F4} {c.Support,8}"));
+            }
+            if (m is ClassificationMetrics cm)
+            {
+                context.Out.WriteLine("confusion (rows: gold, columns: predicted, in the order above):");
+                foreach (var row in cm.Confusion)
+                    context.Out.WriteLine("  " + string.Join(' ', row.Select(v => v.ToString(ci).PadLeft(6))));
+            }
             return 0;
         });
         return command;

@@ -21,10 +21,17 @@ internal static class PredictCommand
             using var model = SpecialistModel.Load(context.Home, parse.GetRequiredValue(name));
             foreach (var p in model.Predict(all))
             {
+                var ci = CultureInfo.InvariantCulture;
                 if (parse.GetValue(json))
-                    context.Out.WriteLine(JsonSerializer.Serialize(new { text = p.Text, label = p.Label, probabilities = p.Probabilities }));
+                    context.Out.WriteLine(p.Value is { } v ? JsonSerializer.Serialize(new { text = p.Text, value = v })
+                        : p.Labels is { } chosen ? JsonSerializer.Serialize(new { text = p.Text, labels = chosen, probabilities = p.Probabilities })
+                        : JsonSerializer.Serialize(new { text = p.Text, label = p.Label, probabilities = p.Probabilities }));
+                else if (p.Value is { } value)
+                    context.Out.WriteLine(string.Create(ci, $"{value:G6}\t{p.Text}"));
+                else if (p.Labels is { } labels)
+                    context.Out.WriteLine(string.Create(ci, $"{(labels.Count == 0 ? "(none)" : string.Join(",", labels.Select(l => string.Create(ci, $"{l}:{p.Probabilities[l]:F2}"))))}\t{p.Text}"));
                 else
-                    context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Label}\t{p.Probabilities[p.Label]:F3}\t{p.Text}"));
+                    context.Out.WriteLine(string.Create(ci, $"{p.Label}\t{p.Probabilities[p.Label]:F3}\t{p.Text}"));
             }
             return 0;
         });

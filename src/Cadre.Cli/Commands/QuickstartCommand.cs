@@ -102,7 +102,7 @@ internal static class QuickstartCommand
             }, cancel);
             var m = outcome.Record.Metrics["test"];
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"   test accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4} on {m.Count} held-out rows; {outcome.Record.Training["adapter_parameters"]:N0} adapter parameters, {outcome.Record.Training["seconds"]:F0} s"));
+                $"   test {MetricText.Line(m)}; {outcome.Record.Training["adapter_parameters"]:N0} adapter parameters, {outcome.Record.Training["seconds"]:F0} s"));
         }
         context.Out.WriteLine("6. predictions:");
         foreach (var name in new[] { "spam", "sotu-era" })

@@ -20,7 +20,8 @@ internal static class SpecialistCommand
             foreach (var r in records)
             {
                 var m = r.Metrics.TryGetValue("test", out var t) ? ("test", t) : ("validation", r.Metrics["validation"]);
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-20} {r.Method,-6} {r.Base.Name,-12} {r.Labels.Count,4} labels  {m.Item1} accuracy {m.Item2.Accuracy:F4}"));
+                var (metric, value) = MetricText.Headline(m.Item2);
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-20} {r.Method,-6} {r.Base.Name,-12} {r.Task,-14} {r.Labels.Count,4} labels  {m.Item1} {metric} {value:F4}"));
             }
             return 0;
         });
@@ -39,7 +40,7 @@ internal static class SpecialistCommand
             context.Out.WriteLine($"base:     {r.Base.Name} ({r.Base.Architecture}, content {r.Base.ContentHash[..12]})");
             context.Out.WriteLine($"labels:   {string.Join(", ", r.Labels)}");
             foreach (var (split, m) in r.Metrics)
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{split + ":",-10}accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4}, ECE {m.Ece:F4} ({m.Count} rows)"));
+                context.Out.WriteLine($"{split + ":",-10}{MetricText.Line(m)}");
             foreach (var (split, d) in r.Data)
                 context.Out.WriteLine($"{split + ":",-10}{d.File} ({d.Rows} rows, sha256 {d.Sha256[..12]})");
             context.Out.WriteLine("training: " + string.Join(", ", r.Training.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Cadre.Specialists;
 using Cadre.Training;
 using Cadre.Training.Spec;
 
@@ -37,7 +38,7 @@ internal static class TrainCommand
                     {
                         bar.Clear();
                         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"epoch {e.Epoch}: loss {e.Loss:F4}, validation {s.Training.Metric} {e.Metric:F4}, {e.ExamplesPerSecond:F0} examples/s"));
+                            $"epoch {e.Epoch}: loss {e.Loss:F4}, validation {s.Training.MetricFor(s.Task)} {e.Metric:F4}, {e.ExamplesPerSecond:F0} examples/s"));
                     },
                     Resume = parse.GetValue(resume),
                 };
@@ -55,7 +56,7 @@ internal static class TrainCommand
                 if (outcome.Resumed)
                     context.Out.WriteLine("(resumed from checkpoint)");
                 foreach (var (split, m) in outcome.Record.Metrics)
-                    context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{split}: accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4}, ECE {m.Ece:F4} ({m.Count} rows)"));
+                    context.Out.WriteLine($"{split}: {MetricText.Line(m)}");
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"stored specialist '{s.Name}' (best epoch {outcome.Record.Training["best_epoch"]}, {outcome.Record.Training["trainable_parameters"]:N0} trainable parameters); try: cadre predict {s.Name} \"some text\""));
             }

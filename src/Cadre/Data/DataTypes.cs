@@ -53,6 +53,8 @@ public sealed record TableSource
 {
     public required string Path { get; init; }
     public required ColumnRef Text { get; init; }
+    /// <summary>Further text columns, joined after <see cref="Text"/> with a space (a title and a body). Default none.</summary>
+    public IReadOnlyList<ColumnRef> MoreText { get; init; } = [];
     /// <summary>The label column; null for unlabelled text (prediction input).</summary>
     public ColumnRef? Label { get; init; }
     public TaskKind Task { get; init; } = TaskKind.Classification;

@@ -119,6 +119,8 @@ public static class DatasetReader
             }
             int? width = columns?.Count;
             var textAt = Resolve(s.Text, columns, s.Path, "text");
+            var moreAt = s.MoreText.Select(c => Resolve(c, columns, s.Path, "text")).ToList();
+            var widest = moreAt.Append(textAt).Max();
             var labelAt = s.Label is null ? (int?)null : Resolve(s.Label, columns, s.Path, "label");
             while (records.MoveNext())
             {
@@ -129,13 +131,13 @@ public static class DatasetReader
                     problems.Add(new DataProblem(s.Path, r.Line, $"{r.Fields.Count} fields where the file has {width} (a stray delimiter or quote?)"));
                     continue;
                 }
-                if (textAt >= r.Fields.Count || labelAt >= r.Fields.Count)
+                if (widest >= r.Fields.Count || labelAt >= r.Fields.Count)
                 {
-                    problems.Add(new DataProblem(s.Path, r.Line, $"no column {Math.Max(textAt, labelAt ?? 0)}: the row has {r.Fields.Count} fields"));
+                    problems.Add(new DataProblem(s.Path, r.Line, $"no column {Math.Max(widest, labelAt ?? 0)}: the row has {r.Fields.Count} fields"));
                     continue;
                 }
                 JsonElement? label = labelAt is { } li ? JsonSerializer.SerializeToElement(r.Fields[li]) : null;
-                yield return (r.Line, r.Fields[textAt], label);
+                yield return (r.Line, Join(r.Fields[textAt], moreAt.Select(i => r.Fields[i])), label);
             }
         }
     }
@@ -179,12 +181,20 @@ public static class DatasetReader
                 problems.Add(new DataProblem(s.Path, line, "not a JSON object"));
                 continue;
             }
-            var text = Field(root, s.Text);
-            if (text is not { ValueKind: JsonValueKind.String })
+            string? text = null;
+            foreach (var column in s.MoreText.Prepend(s.Text))
             {
-                problems.Add(new DataProblem(s.Path, line, text is null ? $"no field '{s.Text}'" : $"field '{s.Text}' is not a string"));
-                continue;
+                var field = Field(root, column);
+                if (field is not { ValueKind: JsonValueKind.String })
+                {
+                    problems.Add(new DataProblem(s.Path, line, field is null ? $"no field '{column}'" : $"field '{column}' is not a string"));
+                    text = null;
+                    break;
+                }
+                text = text is null ? field.Value.GetString()! : Join(text, [field.Value.GetString()!]);
             }
+            if (text is null)
+                continue;
             JsonElement? label = null;
             if (s.Label is not null)
             {
@@ -195,8 +205,15 @@ public static class DatasetReader
                     continue;
                 }
             }
-            yield return (line, text.Value.GetString()!, label);
+            yield return (line, text, label);
         }
+    }
+
+    /// <summary>Text columns joined with one space; empty ones add nothing.</summary>
+    private static string Join(string first, IEnumerable<string> more)
+    {
+        var parts = more.Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => m.Trim()).ToList();
+        return parts.Count == 0 ? first : string.Join(' ', parts.Prepend(first.Trim()).Where(p => p.Length > 0));
     }
 
     private static JsonElement? Field(JsonElement root, ColumnRef column)

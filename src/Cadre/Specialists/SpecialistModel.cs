@@ -9,8 +9,16 @@ using static TorchSharp.torch;
 
 namespace Cadre.Specialists;
 
-/// <summary>One text's prediction: the best label and every label's probability.</summary>
-public sealed record Prediction(string Text, string Label, IReadOnlyDictionary<string, double> Probabilities);
+/// <summary>
+/// One text's prediction. Classification: the best label and every label's probability. Multilabel: the labels at
+/// or above one half (<see cref="Labels"/>; <see cref="Label"/> joins them with commas) and each label's own
+/// probability. Regression: <see cref="Value"/>, no probabilities.
+/// </summary>
+public sealed record Prediction(string Text, string Label, IReadOnlyDictionary<string, double> Probabilities)
+{
+    public IReadOnlyList<string>? Labels { get; init; }
+    public double? Value { get; init; }
+}
 
 /// <summary>
 /// A stored specialist ready to run: its base (refused if the imported base's content hash differs from the one it
@@ -47,7 +55,9 @@ public sealed class SpecialistModel : IDisposable
             var folder = catalog.FolderOf(name);
             if (record.Method != "head")
                 adapter = AdapterFiles.Load(encoder, folder, record.Method);
-            var head = LoadHead(Path.Combine(folder, SpecialistRecord.HeadFile), encoder.Dimension, record.Labels.Count);
+            var regression = record.Task == "regression";
+            var head = LoadHead(Path.Combine(folder, SpecialistRecord.HeadFile), encoder.Dimension,
+                                regression ? 1 : record.Labels.Count, regression);
             return new SpecialistModel(record, encoder, adapter, head);
         }
         catch
@@ -59,10 +69,10 @@ public sealed class SpecialistModel : IDisposable
     }
 
     /// <summary>Reads a head file, checking its keys and shapes against the base's width and the label count.</summary>
-    public static ClassifierHead LoadHead(string file, long features, int classes)
+    public static ClassifierHead LoadHead(string file, long features, int classes, bool regression = false)
     {
         using var reader = SafetensorsReader.Open(file);
-        var head = new ClassifierHead(features, classes, seed: 0);
+        var head = new ClassifierHead(features, classes, seed: 0, regression);
         try
         {
             var target = new CheckpointTarget(head, file, _ => false);
@@ -85,30 +95,43 @@ public sealed class SpecialistModel : IDisposable
 
     private int MaxLength => Record.Spec.Training.MaxLength;
 
+    public TaskKind Task => Enum.Parse<TaskKind>(Record.Task, ignoreCase: true);
+
+    private TaskObjective Objective => TaskObjective.For(Task, Record.Labels);
+
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts)
     {
         using var scope = NewDisposeScope();
-        var p = Heads.Probabilities(_head, AdapterFeatures.Embed(_encoder, _adapter, texts, MaxLength)); // (B, C)
-        var flat = p.data<float>().ToArray();
-        var c = Record.Labels.Count;
+        var rows = Objective.Rows(_head, AdapterFeatures.Embed(_encoder, _adapter, texts, MaxLength)); // per text: (C) or (1)
+        var labels = Record.Labels;
         return texts.Select((t, i) =>
         {
-            var row = flat.AsSpan(i * c, c).ToArray();
-            return new Prediction(t, Record.Labels[Metrics.ArgMax(row)],
-                Record.Labels.Select((l, k) => (l, (double)row[k])).ToDictionary(x => x.l, x => x.Item2));
+            var row = rows[i];
+            var probabilities = labels.Select((l, k) => (l, (double)row[k])).ToDictionary(x => x.l, x => x.Item2);
+            switch (Task)
+            {
+                case TaskKind.Regression:
+                    return new Prediction(t, row[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                                          new Dictionary<string, double>()) { Value = row[0] };
+                case TaskKind.Multilabel:
+                    var chosen = labels.Where((_, k) => row[k] >= 0.5f).ToList();
+                    return new Prediction(t, string.Join(",", chosen), probabilities) { Labels = chosen };
+                default:
+                    return new Prediction(t, labels[Metrics.ArgMax(row)], probabilities);
+            }
         }).ToList();
     }
 
-    /// <summary>Metrics on a labelled data set whose labels the specialist knows (others are named in the error).</summary>
-    public ClassificationMetrics Evaluate(Dataset data)
+    /// <summary>The task's metrics on a labelled data set whose labels the specialist knows (others are named in the error).</summary>
+    public ITaskMetrics Evaluate(Dataset data)
     {
-        var index = Record.Labels.ToList();
-        var unknown = data.Examples.Where(e => !index.Contains(e.Label!)).Take(5).ToList();
+        var known = Record.Labels.ToHashSet(StringComparer.Ordinal);
+        var unknown = data.Examples.Where(e => !(e.Labels ?? (e.Label is null ? [] : [e.Label])).All(known.Contains)).Take(5).ToList();
         if (unknown.Count > 0)
-            throw new CadreException($"{data.File}: labels the specialist does not know ({string.Join(", ", index)}): "
-                                     + string.Join("; ", unknown.Select(e => $"line {e.Line}: '{e.Label}'")));
+            throw new CadreException($"{data.File}: labels the specialist does not know ({string.Join(", ", Record.Labels.Take(20))}): "
+                                     + string.Join("; ", unknown.Select(e => $"line {e.Line}: '{e.Label ?? string.Join(",", e.Labels!)}'")));
         using var x = AdapterFeatures.Embed(_encoder, _adapter, data.Examples.Select(e => e.Text).ToList(), MaxLength);
-        return Heads.Evaluate(_head, x, data.Examples.Select(e => index.IndexOf(e.Label!)).ToArray(), Record.Labels);
+        return Objective.Evaluate(_head, x, data.Examples);
     }
 
     public void Dispose()

@@ -15,14 +15,29 @@ public sealed record DataReference(
     [property: JsonPropertyName("sha256")] string Sha256,
     [property: JsonPropertyName("rows")] int Rows);
 
-/// <summary>The metrics kept with a specialist.</summary>
-public sealed record MetricSummary(
-    [property: JsonPropertyName("accuracy")] double Accuracy,
-    [property: JsonPropertyName("macro_f1")] double MacroF1,
-    [property: JsonPropertyName("ece")] double Ece,
-    [property: JsonPropertyName("count")] int Count)
+/// <summary>How metric values read in one line: <c>accuracy 0.9120, macro-F1 0.9027, ECE 0.0246 (500 rows)</c>.</summary>
+public static class MetricText
 {
-    public static MetricSummary From(ClassificationMetrics m) => new(m.Accuracy, m.MacroF1, m.ExpectedCalibrationError, m.Count);
+    private static readonly (string Key, string Name)[] Order =
+    [
+        ("accuracy", "accuracy"), ("subset_accuracy", "subset accuracy"), ("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"),
+        ("hamming_loss", "Hamming loss"), ("ece", "ECE"), ("rmse", "RMSE"), ("mae", "MAE"), ("spearman", "Spearman"),
+        ("pearson", "Pearson"),
+    ];
+
+    public static string Line(IReadOnlyDictionary<string, double> m)
+    {
+        var parts = Order.Where(o => m.ContainsKey(o.Key))
+            .Select(o => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{o.Name} {m[o.Key]:F4}"));
+        var rows = m.TryGetValue("count", out var c) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({c:F0} rows)") : "";
+        return string.Join(", ", parts) + rows;
+    }
+
+    /// <summary>The headline value of a task's metrics: accuracy, micro-F1, or Spearman.</summary>
+    public static (string Name, double Value) Headline(IReadOnlyDictionary<string, double> m) =>
+        m.TryGetValue("accuracy", out var a) ? ("accuracy", a)
+        : m.TryGetValue("micro_f1", out var f) ? ("micro-F1", f)
+        : m.TryGetValue("spearman", out var s) ? ("Spearman", s) : ("", double.NaN);
 }
 
 /// <summary>
@@ -41,7 +56,8 @@ public sealed record SpecialistRecord
     [JsonPropertyName("method")] public required string Method { get; init; }
     [JsonPropertyName("labels")] public required IReadOnlyList<string> Labels { get; init; }
     [JsonPropertyName("base")] public required BaseReference Base { get; init; }
-    [JsonPropertyName("metrics")] public required IReadOnlyDictionary<string, MetricSummary> Metrics { get; init; }
+    /// <summary>Per split (validation, test): the task's named metric values and the row count.</summary>
+    [JsonPropertyName("metrics")] public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
     [JsonPropertyName("data")] public required IReadOnlyDictionary<string, DataReference> Data { get; init; }
     [JsonPropertyName("training")] public required IReadOnlyDictionary<string, double> Training { get; init; }
     [JsonPropertyName("spec")] public required Training.Spec.SpecialistSpec Spec { get; init; }

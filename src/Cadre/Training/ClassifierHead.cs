@@ -9,6 +9,8 @@ namespace Cadre.Training;
 /// buffers, so the head file is self-contained), then one linear layer to the classes. Standardizing lets one
 /// learning rate suit bases whose features differ in scale (USE-lite's are L2-normalized, length 1).
 /// Keys: <c>feature_mean</c>, <c>feature_std</c>, <c>classifier.weight</c> (C, D), <c>classifier.bias</c> (C).
+/// A regression head (one output) also keeps <c>target_mean</c> and <c>target_std</c> (1): it learns standardized
+/// targets and answers in the targets' own units.
 /// </summary>
 public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 {
@@ -16,9 +18,11 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
     private readonly Tensor feature_mean;
     private readonly Tensor feature_std;
     private readonly Linear classifier;
+    private readonly Tensor? target_mean;
+    private readonly Tensor? target_std;
 #pragma warning restore IDE1006
 
-    public ClassifierHead(long features, long classes, long seed) : base("head")
+    public ClassifierHead(long features, long classes, long seed, bool regression = false) : base("head")
     {
         using (var _ = NewDisposeScope())
         {
@@ -30,7 +34,23 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         register_buffer("feature_mean", feature_mean);
         register_buffer("feature_std", feature_std);
         register_module("classifier", classifier); // explicit: RegisterComponents would also take the buffers' fields
+        if (!regression) return;
+        target_mean = zeros(1);
+        target_std = ones(1);
+        register_buffer("target_mean", target_mean);
+        register_buffer("target_std", target_std);
+    }
 
+    public bool Regression => target_mean is not null;
+
+    /// <summary>Sets the regression head's target scale (the training targets' mean and spread).</summary>
+    public void ScaleTargets(double mean, double std)
+    {
+        if (target_mean is null || target_std is null)
+            throw new InvalidOperationException("not a regression head");
+        using var _ = no_grad();
+        target_mean.fill_(mean);
+        target_std.fill_(Math.Max(std, 1e-6));
     }
 
     public long Features => feature_mean.shape[0];
@@ -47,5 +67,9 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 
     /// <param name="x">(B, D) features</param>
     /// <returns>(B, C) logits</returns>
-    public override Tensor forward(Tensor x) => classifier.forward((x - feature_mean) / feature_std);
+    public override Tensor forward(Tensor x)
+    {
+        var y = classifier.forward((x - feature_mean) / feature_std); // (B, C)
+        return target_mean is null ? y : y * target_std! + target_mean;
+    }
 }

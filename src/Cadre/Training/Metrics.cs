@@ -18,13 +18,11 @@ public sealed record ClassificationMetrics(
     [property: JsonPropertyName("count")] int Count,
     [property: JsonPropertyName("per_class")] IReadOnlyList<ClassScores> PerClass,
     [property: JsonPropertyName("labels")] IReadOnlyList<string> Labels,
-    [property: JsonPropertyName("confusion")] IReadOnlyList<int[]> Confusion)
+    [property: JsonPropertyName("confusion")] IReadOnlyList<int[]> Confusion) : ITaskMetrics
 {
-    public double Get(string metric) => metric switch
+    public IReadOnlyDictionary<string, double> Summary() => new Dictionary<string, double>
     {
-        "accuracy" => Accuracy,
-        "macro_f1" => MacroF1,
-        _ => throw new CadreException($"unknown metric '{metric}' (accuracy, macro_f1)"),
+        ["accuracy"] = Accuracy, ["macro_f1"] = MacroF1, ["ece"] = ExpectedCalibrationError, ["count"] = Count,
     };
 }
 

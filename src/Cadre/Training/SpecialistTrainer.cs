@@ -46,8 +46,6 @@ public sealed class SpecialistTrainer(string home)
         var train = DatasetReader.Read(SpecFile.Source(spec, spec.Data.Train), spec.Data.SkipInvalid);
         var validation = spec.Data.Validation is { } v ? DatasetReader.Read(SpecFile.Source(spec, v), spec.Data.SkipInvalid) : null;
         var test = spec.Data.Test is { } t ? DatasetReader.Read(SpecFile.Source(spec, t), spec.Data.SkipInvalid) : null;
-        if (train.Task != TaskKind.Classification)
-            throw new CadreException($"{spec.Name}: {train.Task.ToString().ToLowerInvariant()} training is not available yet; classification is");
         foreach (var d in new[] { train, validation, test }.OfType<Dataset>().Where(d => d.Skipped.Count > 0))
             log?.Invoke($"skipped {d.Skipped.Count} invalid rows of {d.File}, first: {d.Skipped[0]}");
         if (spec.Data.ExcludeLabels.Count > 0)
@@ -67,10 +65,10 @@ public sealed class SpecialistTrainer(string home)
             (fit, validation) = Splits.Stratified(train, spec.Data.ValidationSplit, spec.Training.Seed);
             log?.Invoke($"validation: {validation.Count} rows held out of train ({spec.Data.ValidationSplit:P0}, seed {spec.Training.Seed})");
         }
-        var labels = spec.Data.Labels is { Count: > 0 } declared ? declared : train.Labels;
-        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
-        int[] Gold(Dataset d) => d.Examples.Select(e => index.TryGetValue(e.Label!, out var i) ? i
-            : throw new CadreException($"{e.File}:{e.Line}: label '{e.Label}' does not occur in the training data")).ToArray();
+        var labels = spec.Task == TaskKind.Regression ? [] : spec.Data.Labels is { Count: > 0 } declared ? declared : train.Labels;
+        var targets = fit.Examples.Select(e => e.Target ?? 0).ToList();
+        var (targetMean, targetStd) = (targets.Count == 0 ? 0 : targets.Average(), Spread(targets));
+        var objective = TaskObjective.For(spec.Task, labels, targetStd);
 
         var catalog = new BaseCatalog(home);
         var baseRecord = catalog.Get(spec.Base);
@@ -85,13 +83,16 @@ public sealed class SpecialistTrainer(string home)
         using var cached = adapter is null ? AdapterFeatures.Embed(encoder, null, texts, maxLength) : null;
         IFeatureSource source = adapter is null ? new CachedFeatures(encoder, cached!, maxLength)
             : new AdapterFeatures(encoder, adapter, texts, spec.Training.MaxLength, spec.Training.BatchSize * 2);
-        using var head = new ClassifierHead(encoder.Dimension, labels.Count, spec.Training.Seed);
+        using var head = new ClassifierHead(encoder.Dimension, objective.Outputs, spec.Training.Seed, spec.Task == TaskKind.Regression);
+        if (head.Regression)
+            head.ScaleTargets(targetMean, targetStd);
         using (var sample = cached is null ? AdapterFeatures.Embed(encoder, adapter, texts.Take(StandardizationSample).ToList(), spec.Training.MaxLength) : null)
             head.Standardize(sample ?? cached!);
 
         var lengths = adapter is null ? texts.Select(_ => 0).ToArray() : texts.Select(encoder.CountTokens).ToArray();
         var learningRate = spec.Training.LearningRateFor(method);
-        var result = TrainingLoop.Run(source, head, new LoopInputs(Gold(fit), lengths, validation, Gold(validation), labels, spec.Training, learningRate)
+        var metric = spec.Training.MetricFor(spec.Task);
+        var result = TrainingLoop.Run(source, head, new LoopInputs(objective, fit.Examples, lengths, validation, spec.Training, learningRate, metric)
         {
             OnEpoch = options.OnEpoch, OnStep = options.OnStep, Resume = options.Resume,
             Checkpoint = new TrainingCheckpoint(CheckpointFolder(spec.Name)),
@@ -99,20 +100,21 @@ public sealed class SpecialistTrainer(string home)
         }, cancel);
 
         var seconds = result.Resumed ? result.Seconds : watch.Elapsed.TotalSeconds;
-        var metrics = new Dictionary<string, MetricSummary> { ["validation"] = MetricSummary.From(result.Validation) };
+        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["validation"] = result.Validation.Summary() };
         if (test is not null)
         {
-            var known = test with { Examples = test.Examples.Where(e => index.ContainsKey(e.Label!)).ToList() };
+            var seen = labels.ToHashSet(StringComparer.Ordinal);
+            var known = test with { Examples = test.Examples.Where(e => (e.Labels ?? (e.Label is null ? [] : [e.Label])).All(seen.Contains)).ToList() };
             if (known.Count < test.Count)
                 log?.Invoke($"test: {test.Count - known.Count} rows carry labels the specialist never saw; evaluated on the other {known.Count}");
             using var x = source.Evaluate(known);
-            metrics["test"] = MetricSummary.From(Heads.Evaluate(head, x, Gold(known), labels));
+            metrics["test"] = objective.Evaluate(head, x, known.Examples).Summary();
         }
         var record = new SpecialistRecord
         {
             Name = spec.Name, Task = spec.Task.ToString().ToLowerInvariant(), Method = method, Labels = labels,
             Base = new BaseReference(baseRecord.Name, baseRecord.Architecture, baseRecord.ContentHash),
-            Metrics = metrics, Spec = spec with { Training = spec.Training with { LearningRate = learningRate } }, Data = dataHashes,
+            Metrics = metrics, Spec = spec with { Training = spec.Training with { LearningRate = learningRate, Metric = metric } }, Data = dataHashes,
             Training = new Dictionary<string, double>
             {
                 ["best_epoch"] = result.BestEpoch, ["epochs_run"] = result.Epochs.Count,
@@ -131,6 +133,14 @@ public sealed class SpecialistTrainer(string home)
                 AdapterFiles.Save(adapter, folder);
         });
         return new TrainOutcome(record, check, result.Epochs, result.Resumed);
+    }
+
+    /// <summary>Population standard deviation of regression targets (1 when there are none).</summary>
+    private static double Spread(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) return 1;
+        var mean = values.Average();
+        return Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
     }
 
     private static Dataset? Exclude(Dataset? data, SpecialistSpec spec, Action<string>? log)

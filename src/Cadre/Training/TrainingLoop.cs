@@ -8,13 +8,16 @@ namespace Cadre.Training;
 public sealed record StepProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double ExamplesPerSecond);
 
 /// <summary>The best epoch's validation metrics and how the run went; the head and source hold the best weights.</summary>
-public sealed record LoopResult(int BestEpoch, ClassificationMetrics Validation, IReadOnlyList<EpochLog> Epochs,
+public sealed record LoopResult(int BestEpoch, ITaskMetrics Validation, IReadOnlyList<EpochLog> Epochs,
                                 double Seconds, double ExamplesPerSecond, bool Resumed);
 
-/// <summary>What a training run needs besides the model: data as indices, gold labels, and where to report.</summary>
+/// <summary>
+/// What a training run needs besides the model: the task's objective, the training rows (in the feature source's
+/// order) with their token counts, the validation set, the metric that picks the best epoch, and where to report.
+/// </summary>
 public sealed record LoopInputs(
-    IReadOnlyList<int> TrainGold, IReadOnlyList<int> TrainLengths, Data.Dataset Validation, IReadOnlyList<int> ValidationGold,
-    IReadOnlyList<string> Labels, TrainingSpec Spec, double LearningRate)
+    TaskObjective Objective, IReadOnlyList<Data.Example> Train, IReadOnlyList<int> TrainLengths, Data.Dataset Validation,
+    TrainingSpec Spec, double LearningRate, string Metric)
 {
     public Action<EpochLog>? OnEpoch { get; init; }
     public Action<StepProgress>? OnStep { get; init; }
@@ -38,8 +41,8 @@ public static class TrainingLoop
         var watch = Stopwatch.StartNew();
         var parameters = head.parameters().Concat(source.Parameters).ToList();
         using var optimizer = optim.AdamW(parameters, input.LearningRate, weight_decay: spec.WeightDecay);
-        var n = input.TrainGold.Count;
-        using var gold = tensor(input.TrainGold.Select(i => (long)i).ToArray());
+        var n = input.Train.Count;
+        using var gold = input.Objective.Gold(input.Train); // (N) or (N, C)
         var batchesPerEpoch = (n + spec.BatchSize - 1) / spec.BatchSize;
         var totalSteps = Math.Max(1, batchesPerEpoch * spec.Epochs);
         var warmup = (int)(spec.WarmupRatio * totalSteps);
@@ -87,8 +90,8 @@ public static class TrainingLoop
                     foreach (var group in optimizer.ParamGroups)
                         group.LearningRate = Schedule(input.LearningRate, step++, warmup, totalSteps);
                     var rows = plan[b];
-                    var logits = head.forward(source.Train(rows));                                 // (B, C)
-                    var loss = nn.functional.cross_entropy(logits, gold.index_select(0, tensor(rows.Select(i => (long)i).ToArray())));
+                    var outputs = head.forward(source.Train(rows));                                // (B, C)
+                    var loss = input.Objective.Loss(outputs, gold.index_select(0, tensor(rows.Select(i => (long)i).ToArray())));
                     optimizer.zero_grad();
                     loss.backward();
                     nn.utils.clip_grad_norm_(parameters, spec.GradientClip);
@@ -100,8 +103,8 @@ public static class TrainingLoop
                                                           seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds)));
                 }
                 var metrics = Validate(source, head, input);
-                var value = metrics.Get(spec.Metric);
-                var log = new EpochLog(epoch, lossSum / Math.Max(1, seen), value, seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds));
+                var value = MetricNames.Score(metrics, input.Metric); // higher is better: errors negated
+                var log = new EpochLog(epoch, lossSum / Math.Max(1, seen), metrics.Summary()[input.Metric], seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds));
                 epochs.Add(log);
                 input.OnEpoch?.Invoke(log);
                 var bestMetric = state.BestMetric;
@@ -137,11 +140,11 @@ public static class TrainingLoop
     public static double Schedule(double peak, int step, int warmup, int total) =>
         step < warmup ? peak * (step + 1) / warmup : peak * Math.Max(0, total - step) / Math.Max(1, total - warmup);
 
-    private static ClassificationMetrics Validate(IFeatureSource source, ClassifierHead head, LoopInputs input)
+    private static ITaskMetrics Validate(IFeatureSource source, ClassifierHead head, LoopInputs input)
     {
         using var scope = NewDisposeScope();
         var x = source.Evaluate(input.Validation); // (M, D)
-        return Heads.Evaluate(head, x, input.ValidationGold, input.Labels);
+        return input.Objective.Evaluate(head, x, input.Validation.Examples);
     }
 
     /// <summary>Detached copies of the head's and the source's state, owned by the caller.</summary>

@@ -130,4 +130,61 @@ public sealed class SpecFileTests
         var data = DatasetReader.Read(SpecFile.Source(spec.Specialists[0], spec.Specialists[0].Data.Train));
         Assert.Equal("hello", Assert.Single(data.Examples).Text);
     }
+
+    [Fact]
+    public void FilesCanHaveTheirOwnColumnsAndJoinedTextColumns()
+    {
+        using var dir = new TempDir();
+        var path = Write(dir, """
+            specialists:
+              - name: news
+                data:
+                  train: data/train.tsv
+                  test: {path: data/news.csv, header: false, text: [1, 2], label: 0}
+            """);
+        File.WriteAllText(dir.File("data/news.csv"), "\"3\",\"Oil up\",\" Prices rose.\"\n\"4\",\"Chip news\",\"\"\n");
+        var s = SpecFile.Load(path).Specialists[0];
+        var train = DatasetReader.Read(SpecFile.Source(s, s.Data.Train));
+        Assert.Equal(("hello", "pos"), (train.Examples[0].Text, train.Examples[0].Label));
+        var test = DatasetReader.Read(SpecFile.Source(s, s.Data.Test!));
+        Assert.Equal(["Oil up Prices rose.", "Chip news"], test.Examples.Select(e => e.Text));
+        Assert.Equal(["3", "4"], test.Examples.Select(e => e.Label));
+    }
+
+    [Fact]
+    public void PerFileSettingsAreCheckedLikeTheShared()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<CadreException>(() => SpecFile.Load(Write(dir, """
+            specialists:
+              - name: news
+                data:
+                  train: data/train.tsv
+                  test: {header: nope, txt: 1}
+            """)));
+        Assert.Contains("specialists[0].data.test.path: required", e.Message);
+        Assert.Contains("specialists[0].data.test.header: expected true or false", e.Message);
+        Assert.Contains("specialists[0].data.test.txt: unknown key", e.Message);
+    }
+
+    [Fact]
+    public void AgNewsTrainAndTestShapesLoadThroughOneSpec()
+    {
+        var train = SharedData.Require("data/ag_news/train_subset_5000.csv");
+        var testFile = SharedData.Require("data/ag_news/test.csv");
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("cadre.yaml"), $$"""
+            specialists:
+              - name: ag
+                data:
+                  train: {{train}}
+                  test: {path: {{testFile}}, header: false, text: [1, 2], label: 0}
+            """);
+        var s = SpecFile.Load(dir.File("cadre.yaml")).Specialists[0];
+        var tr = DatasetReader.Read(SpecFile.Source(s, s.Data.Train));
+        var te = DatasetReader.Read(SpecFile.Source(s, s.Data.Test!));
+        Assert.Equal((5000, 7600), (tr.Count, te.Count));
+        Assert.Equal(tr.Labels, te.Labels);
+        Assert.StartsWith("Fears for T N pension after talks Unions representing", te.Examples[0].Text);
+    }
 }

@@ -79,7 +79,8 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             if (t.BatchSize <= 0) errors.Add($"{p}.training.batch_size: must be > 0");
             if (t.MaxLength <= 0) errors.Add($"{p}.training.max_length: must be > 0");
             if (t.EarlyStopping < 0) errors.Add($"{p}.training.early_stopping: must be >= 0");
-            if (!TrainingSpec.Metrics.Contains(t.Metric)) errors.Add($"{p}.training.metric: '{t.Metric}' is not one of {string.Join(", ", TrainingSpec.Metrics)}");
+            if (t.Metric is { } metric && !MetricNames.For(s.Task).Contains(metric))
+                errors.Add($"{p}.training.metric: '{metric}' is not one of {string.Join(", ", MetricNames.For(s.Task))} (the {s.Task.ToString().ToLowerInvariant()} metrics)");
             if (t.WarmupRatio is < 0 or >= 1) errors.Add($"{p}.training.warmup_ratio: must be in [0, 1)");
             if (t.WeightDecay < 0) errors.Add($"{p}.training.weight_decay: must be >= 0");
             if (t.GradientClip <= 0) errors.Add($"{p}.training.gradient_clip: must be > 0");
@@ -88,12 +89,22 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
         return errors;
     }
 
-    /// <summary>The <see cref="TableSource"/> for one of a specialist's files.</summary>
-    public static TableSource Source(SpecialistSpec s, string file) => new()
+    /// <summary>
+    /// The <see cref="TableSource"/> for one of a specialist's files: the shared settings, with the per-file ones of
+    /// the role (train, validation, test) whose path this is laid over them.
+    /// </summary>
+    public static TableSource Source(SpecialistSpec s, string file)
     {
-        Path = file, Text = s.Data.Text, Label = s.Data.Label, Task = s.Task, Format = s.Data.Format,
-        Delimiter = s.Data.Delimiter, Header = s.Data.Header, Labels = s.Data.Labels,
-    };
+        var d = s.Data;
+        var role = file == d.Train ? "train" : file == d.Validation ? "validation" : file == d.Test ? "test" : null;
+        var o = role is not null && d.Files.TryGetValue(role, out var settings) ? settings : new FileSettings();
+        return new TableSource
+        {
+            Path = file, Text = o.Text ?? d.Text, MoreText = o.Text is null ? d.MoreText : o.MoreText ?? [],
+            Label = o.Label ?? d.Label, Task = s.Task, Format = o.Format ?? d.Format,
+            Delimiter = o.Delimiter ?? d.Delimiter, Header = o.Header ?? d.Header, Labels = d.Labels,
+        };
+    }
 
     private static SpecialistSpec Resolve(SpecialistSpec s, string folder)
     {
@@ -113,17 +124,19 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
         };
         var data = new YamlFields(f.Node("data"), f.Path + ".data", errors);
         var dd = s.Data;
-        var format = data.String("format");
+        var files = new Dictionary<string, FileSettings>(StringComparer.Ordinal);
+        var (text, moreText) = ReadText(data, errors);
         s = s with
         {
             Data = dd with
             {
-                Train = data.String("train") ?? "",
-                Validation = data.String("validation"),
-                Test = data.String("test"),
-                Text = data.String("text") is { } tx ? ColumnRef.Parse(tx) : dd.Text,
+                Train = ReadFile(data, "train", files, errors) ?? "",
+                Validation = ReadFile(data, "validation", files, errors),
+                Test = ReadFile(data, "test", files, errors),
+                Text = text ?? dd.Text,
+                MoreText = moreText ?? dd.MoreText,
                 Label = data.String("label") is { } lb ? ColumnRef.Parse(lb) : dd.Label,
-                Format = format is null ? null : ParseFormat(format, data, errors),
+                Format = data.String("format") is { } format ? ParseFormat(format, data, errors) : null,
                 Delimiter = data.String("delimiter") is { } dl ? ParseDelimiter(dl, data, errors) : null,
                 Header = data.Bool("header"),
                 Labels = data.List("labels"),
@@ -131,6 +144,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
                 SkipInvalid = data.Bool("skip_invalid") ?? dd.SkipInvalid,
                 SampleSize = data.Int("sample_size"),
                 ExcludeLabels = data.List("exclude_labels") ?? dd.ExcludeLabels,
+                Files = files,
             },
         };
         data.RejectUnknown();
@@ -155,13 +169,47 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
                 Epochs = t.Int("epochs") ?? td.Epochs, LearningRate = t.Double("learning_rate") ?? td.LearningRate,
                 BatchSize = t.Int("batch_size") ?? td.BatchSize, MaxLength = t.Int("max_length") ?? td.MaxLength,
                 Seed = t.Int("seed") ?? td.Seed, EarlyStopping = t.Int("early_stopping") ?? td.EarlyStopping,
-                Metric = t.String("metric") ?? td.Metric, WarmupRatio = t.Double("warmup_ratio") ?? td.WarmupRatio,
+                Metric = t.String("metric"), WarmupRatio = t.Double("warmup_ratio") ?? td.WarmupRatio,
                 WeightDecay = t.Double("weight_decay") ?? td.WeightDecay, GradientClip = t.Double("gradient_clip") ?? td.GradientClip,
             },
         };
         t.RejectUnknown();
         f.RejectUnknown();
         return s;
+    }
+
+    /// <summary><c>text: body</c> or <c>text: [title, body]</c>: the first column and the ones joined after it.</summary>
+    private static (ColumnRef?, IReadOnlyList<ColumnRef>?) ReadText(YamlFields f, List<string> errors)
+    {
+        if (f.List("text") is not { } columns) return (null, null);
+        if (columns.Count == 0)
+        {
+            errors.Add($"{f.Path}.text: at least one column");
+            return (null, null);
+        }
+        var refs = columns.Select(ColumnRef.Parse).ToList();
+        return (refs[0], refs.Skip(1).ToList());
+    }
+
+    /// <summary>A file given as a path, or as a mapping with <c>path</c> and its own column and format settings.</summary>
+    private static string? ReadFile(YamlFields data, string role, Dictionary<string, FileSettings> files, List<string> errors)
+    {
+        var node = data.Node(role);
+        if (node is null or YamlScalarNode) return data.String(role);
+        var f = new YamlFields(node, $"{data.Path}.{role}", errors);
+        var path = f.String("path");
+        if (path is null) errors.Add($"{f.Path}.path: required when {role} is a mapping");
+        var (text, moreText) = ReadText(f, errors);
+        files[role] = new FileSettings
+        {
+            Text = text, MoreText = moreText,
+            Label = f.String("label") is { } lb ? ColumnRef.Parse(lb) : null,
+            Format = f.String("format") is { } format ? ParseFormat(format, f, errors) : null,
+            Delimiter = f.String("delimiter") is { } dl ? ParseDelimiter(dl, f, errors) : null,
+            Header = f.Bool("header"),
+        };
+        f.RejectUnknown();
+        return path;
     }
 
     private static TaskKind ParseTask(string value, YamlFields f, List<string> errors)

@@ -13,6 +13,8 @@ public sealed record DataSpec
     public string? Test { get; init; }
     /// <summary>Text column, by name or 0-based index. Default <c>text</c>.</summary>
     public ColumnRef Text { get; init; } = ColumnRef.Named("text");
+    /// <summary>Further text columns joined after <see cref="Text"/> (<c>text: [title, body]</c>). Default none.</summary>
+    public IReadOnlyList<ColumnRef> MoreText { get; init; } = [];
     /// <summary>Label column, by name or 0-based index. Default <c>label</c>.</summary>
     public ColumnRef Label { get; init; } = ColumnRef.Named("label");
     /// <summary><c>csv</c>, <c>tsv</c>, <c>jsonl</c> or <c>lines</c>; default from the extension or by sniffing.</summary>
@@ -31,6 +33,22 @@ public sealed record DataSpec
     public int? SampleSize { get; init; }
     /// <summary>Rows with these labels are left out of every split (and reported), e.g. an out-of-scope class. Default none.</summary>
     public IReadOnlyList<string> ExcludeLabels { get; init; } = [];
+    /// <summary>
+    /// Settings of one file that differ from the shared ones, by role (<c>train</c>, <c>validation</c>, <c>test</c>):
+    /// <c>test: {path: test.csv, header: false, text: [1, 2], label: 0}</c>. Default none.
+    /// </summary>
+    public IReadOnlyDictionary<string, FileSettings> Files { get; init; } = new Dictionary<string, FileSettings>();
+}
+
+/// <summary>Per-file overrides of <see cref="DataSpec"/>'s column and format settings; null keeps the shared value.</summary>
+public sealed record FileSettings
+{
+    public ColumnRef? Text { get; init; }
+    public IReadOnlyList<ColumnRef>? MoreText { get; init; }
+    public ColumnRef? Label { get; init; }
+    public DataFormat? Format { get; init; }
+    public char? Delimiter { get; init; }
+    public bool? Header { get; init; }
 }
 
 /// <summary><c>adapter:</c> the parameter-efficient update trained on the frozen base.</summary>
@@ -57,7 +75,6 @@ public sealed record AdapterSpec
 /// <summary><c>training:</c> the optimization.</summary>
 public sealed record TrainingSpec
 {
-    public static readonly IReadOnlyList<string> Metrics = ["accuracy", "macro_f1"];
 
     /// <summary>Passes over the training data. Default 5.</summary>
     public int Epochs { get; init; } = 5;
@@ -78,8 +95,15 @@ public sealed record TrainingSpec
     public int Seed { get; init; } = 1;
     /// <summary>Patience in epochs on the validation metric; 0 turns early stopping off. Default 2.</summary>
     public int EarlyStopping { get; init; } = 2;
-    /// <summary><c>accuracy</c> or <c>macro_f1</c>: what early stopping and the best epoch are chosen by. Default accuracy.</summary>
-    public string Metric { get; init; } = "accuracy";
+    /// <summary>
+    /// What early stopping and the best epoch are chosen by. Classification: <c>accuracy</c> (default) or
+    /// <c>macro_f1</c>; multilabel: <c>micro_f1</c> (default), <c>macro_f1</c> or <c>subset_accuracy</c>; regression:
+    /// <c>rmse</c> (default), <c>mae</c>, <c>spearman</c> or <c>pearson</c>.
+    /// </summary>
+    public string? Metric { get; init; }
+
+    /// <summary>The metric a run uses: the spec's, or the task's default.</summary>
+    public string MetricFor(Data.TaskKind task) => Metric ?? MetricNames.Default(task);
     /// <summary>Share of steps with a linear learning-rate warm-up. Default 0.06.</summary>
     public double WarmupRatio { get; init; } = 0.06;
     /// <summary>AdamW weight decay. Default 0.01.</summary>
