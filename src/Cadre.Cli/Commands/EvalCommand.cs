@@ -3,11 +3,15 @@ using System.Globalization;
 using System.Text.Json;
 using Cadre.Data;
 using Cadre.Specialists;
+using Cadre.Training;
 using Cadre.Training.Spec;
 
 namespace Cadre.Cli.Commands;
 
-/// <summary><c>cadre eval NAME --data FILE [--json]</c>: accuracy, macro-F1, per class, confusion matrix, ECE.</summary>
+/// <summary>
+/// <c>cadre eval NAME --data FILE [--json] [--plot OUT.png]</c>: accuracy, macro-F1, per class, confusion matrix, ECE;
+/// <c>--plot</c> also draws the confusion matrix as a PNG.
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Create(CliContext context)
@@ -17,9 +21,12 @@ internal static class EvalCommand
         var text = new Option<string?>("--text") { Description = "Text column (name or index), if it differs from training." };
         var label = new Option<string?>("--label") { Description = "Label column (name or index), if it differs from training." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics." };
-        var command = new Command("eval", "Evaluate a specialist on a labelled file.") { name, data, text, label, json };
+        var plot = new Option<string?>("--plot") { Description = "Also write the confusion matrix as a PNG image to this path." };
+        var command = new Command("eval", "Evaluate a specialist on a labelled file.") { name, data, text, label, json, plot };
         command.SetAction(parse =>
         {
+            // Checked before the model is loaded, not after a long evaluation.
+            var plotPath = parse.GetValue(plot) is { } p ? ConfusionPlot.CheckPath(p) : null;
             using var model = SpecialistModel.Load(context.Home, parse.GetRequiredValue(name));
             var spec = model.Record.Spec;
             var source = SpecFile.Source(spec, Path.GetFullPath(parse.GetRequiredValue(data))) with
@@ -29,12 +36,22 @@ internal static class EvalCommand
                 Labels = null,
             };
             var m = model.Evaluate(DatasetReader.Read(source));
+            var ci = CultureInfo.InvariantCulture;
+            if (plotPath is not null)
+            {
+                var title = string.Create(ci, $"{model.Record.Name} on {Path.GetFileName(source.Path)}: accuracy {m.Accuracy:F3}");
+                ConfusionPlot.Save(m.Labels, m.Confusion, plotPath, title);
+                if (!ConfusionPlot.CanDrawText())
+                    context.Error.WriteLine("note: no usable font found, so the plot has no text (on Debian: apt install fonts-dejavu-core)");
+            }
             if (parse.GetValue(json))
             {
                 context.Out.WriteLine(JsonSerializer.Serialize(m));
+                // stdout stays one JSON object.
+                if (plotPath is not null)
+                    context.Error.WriteLine($"wrote {plotPath}");
                 return 0;
             }
-            var ci = CultureInfo.InvariantCulture;
             context.Out.WriteLine(string.Create(ci, $"accuracy {m.Accuracy:F4}   macro-F1 {m.MacroF1:F4}   ECE {m.ExpectedCalibrationError:F4}   ({m.Count} rows)"));
             context.Out.WriteLine($"{"label",-24} {"precision",9} {"recall",9} {"f1",9} {"support",8}");
             foreach (var c in m.PerClass)
@@ -42,6 +59,8 @@ internal static class EvalCommand
             context.Out.WriteLine("confusion (rows: gold, columns: predicted, in the order above):");
             foreach (var row in m.Confusion)
                 context.Out.WriteLine("  " + string.Join(' ', row.Select(v => v.ToString(ci).PadLeft(6))));
+            if (plotPath is not null)
+                context.Out.WriteLine($"wrote {plotPath}");
             return 0;
         });
         return command;
