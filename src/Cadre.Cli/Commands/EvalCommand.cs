@@ -8,7 +8,11 @@ using Cadre.Training.Spec;
 
 namespace Cadre.Cli.Commands;
 
-/// <summary><c>cadre eval NAME --data FILE [--json]</c>: accuracy, macro-F1, per class, confusion matrix, ECE.</summary>
+/// <summary>
+/// <c>cadre eval NAME --data FILE [--json] [--plot OUT.png]</c>: the task's metrics (classification: accuracy,
+/// macro-F1, per class, confusion matrix, ECE; multilabel: micro/macro-F1 and per label; regression: MAE, RMSE,
+/// Spearman); <c>--plot</c> also draws a classifier's confusion matrix as a PNG.
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Create(CliContext context)
@@ -18,9 +22,12 @@ internal static class EvalCommand
         var text = new Option<string?>("--text") { Description = "Text column (name or index), if it differs from training." };
         var label = new Option<string?>("--label") { Description = "Label column (name or index), if it differs from training." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics." };
-        var command = new Command("eval", "Evaluate a specialist on a labelled file.") { name, data, text, label, json };
+        var plot = new Option<string?>("--plot") { Description = "Also write the confusion matrix as a PNG image to this path." };
+        var command = new Command("eval", "Evaluate a specialist on a labelled file.") { name, data, text, label, json, plot };
         command.SetAction(parse =>
         {
+            // Checked before the model is loaded, not after a long evaluation.
+            var plotPath = parse.GetValue(plot) is { } p ? ConfusionPlot.CheckPath(p) : null;
             using var model = SpecialistModel.Load(context.Home, parse.GetRequiredValue(name));
             var spec = model.Record.Spec;
             var source = SpecFile.Source(spec, Path.GetFullPath(parse.GetRequiredValue(data))) with
@@ -29,13 +36,24 @@ internal static class EvalCommand
                 Label = parse.GetValue(label) is { } l ? ColumnRef.Parse(l) : spec.Data.Label,
                 Labels = null,
             };
+            if (plotPath is not null && model.Task != TaskKind.Classification)
+                throw new CadreException($"--plot draws a confusion matrix, which a {model.Record.Task} specialist does not have");
             var m = model.Evaluate(DatasetReader.Read(source));
+            var ci = CultureInfo.InvariantCulture;
+            if (plotPath is not null && m is ClassificationMetrics plotted)
+            {
+                var title = string.Create(ci, $"{model.Record.Name} on {Path.GetFileName(source.Path)}: accuracy {plotted.Accuracy:F3}");
+                ConfusionPlot.Save(plotted.Labels, plotted.Confusion, plotPath, title);
+                if (!ConfusionPlot.CanDrawText())
+                    context.Error.WriteLine("note: no usable font found, so the plot has no text (on Debian: apt install fonts-dejavu-core)");
+            }
             if (parse.GetValue(json))
             {
                 context.Out.WriteLine(JsonSerializer.Serialize(m, m.GetType()));
+                if (plotPath is not null)
+                    context.Error.WriteLine($"wrote {plotPath}"); // stdout stays one JSON object
                 return 0;
             }
-            var ci = CultureInfo.InvariantCulture;
             context.Out.WriteLine(MetricText.Line(m.Summary()));
             var perClass = m switch { ClassificationMetrics c => c.PerClass, MultilabelMetrics ml => ml.PerLabel, _ => null };
             if (perClass is not null)
@@ -50,6 +68,8 @@ internal static class EvalCommand
                 foreach (var row in cm.Confusion)
                     context.Out.WriteLine("  " + string.Join(' ', row.Select(v => v.ToString(ci).PadLeft(6))));
             }
+            if (plotPath is not null)
+                context.Out.WriteLine($"wrote {plotPath}");
             return 0;
         });
         return command;
