@@ -25,6 +25,9 @@ public interface IAdapterMethod
     /// <summary>Attaches a freshly initialized adapter (seeded) to <paramref name="model"/>.</summary>
     AttachedAdapter Create(ISentenceEncoder model, AdapterSpec spec, long seed, string baseName);
 
+    /// <summary>Whether this method reads folders of PEFT's <paramref name="peftType"/>.</summary>
+    bool Reads(string peftType) => peftType == PeftType;
+
     /// <summary>Attaches an adapter described by a saved config (weights are loaded by the caller).</summary>
     AttachedAdapter FromConfig(ISentenceEncoder model, JsonObject? config, string source);
 }
@@ -43,7 +46,7 @@ public static class AdapterMethods
     public static IAdapterMethod Get(string name) => All.FirstOrDefault(m => m.Name == name)
         ?? throw new CadreException($"unknown adapter method '{name}'; known: head, {string.Join(", ", All.Select(m => m.Name))}");
 
-    public static IAdapterMethod ByPeftType(string peftType, string source) => All.FirstOrDefault(m => m.PeftType == peftType)
+    public static IAdapterMethod ByPeftType(string peftType, string source) => All.FirstOrDefault(m => m.Reads(peftType))
         ?? throw new CadreException($"{source}: peft_type '{peftType}' is not supported; Cadre reads "
                                     + string.Join(", ", All.Where(m => m.PeftType is not null).Select(m => m.PeftType)));
 }

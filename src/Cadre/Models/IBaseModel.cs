@@ -46,12 +46,48 @@ public interface ISentenceEncoder : IBaseModel
 }
 
 /// <summary>
-/// Virtual tokens a base prepends to every text (prompt tuning): a (P, E) tensor, or null for none. The owner of
-/// the tensor (the prompt adapter) sets and clears it; the base only reads it during a forward pass.
+/// Virtual tokens a base prepends to every text (prompt tuning): a (P, E) tensor, or null for none. Or deep
+/// prompts (P-tuning v2, prefix tuning without a reparameterization): per layer, P trainable keys and values that
+/// every position attends to, laid out as PEFT's <c>PREFIX_TUNING</c> <c>prompt_embeddings</c> (P, L · 2 · W):
+/// layer i's keys are columns [2i·W, 2i·W + W), its values the next W. The owner of the tensors (the prompt
+/// adapter) sets and clears them; the base only reads them during a forward pass.
 /// </summary>
 public sealed class SoftPrompt
 {
+    /// <summary>The attention width W of each layer, set by the base (deep prompts need it).</summary>
+    public IReadOnlyList<long> LayerWidths { get; init; } = [];
+
     public Tensor? Vectors { get; set; }
 
+    /// <summary>Deep prompts (P, Σ 2·W_i), or null.</summary>
+    public Tensor? Prefixes { get; set; }
+
+    /// <summary>Positions the input prompt adds before the text (deep prompts add none).</summary>
     public long Length => Vectors?.shape[0] ?? 0;
+
+    /// <summary>Columns a deep prompt needs: keys and values for every layer.</summary>
+    public long PrefixWidth => 2 * LayerWidths.Sum();
+
+    /// <summary>Layer <paramref name="layer"/>'s prefix keys and values, each (P, W), or null without deep prompts.</summary>
+    public (Tensor Keys, Tensor Values)? PrefixOf(int layer)
+    {
+        if (Prefixes is null) return null;
+        var offset = 2 * LayerWidths.Take(layer).Sum();
+        var width = LayerWidths[layer];
+        return (Prefixes.narrow(1, offset, width), Prefixes.narrow(1, offset + width, width)); // (P, W) twice
+    }
+
+    /// <summary>
+    /// Prepends layer <paramref name="layer"/>'s prefix to keys and values (B, N, T, D) and returns how many key
+    /// positions came first (0 without deep prompts); the caller widens its key mask by as many attended slots.
+    /// </summary>
+    public long Prepend(int layer, ref Tensor keys, ref Tensor values)
+    {
+        if (PrefixOf(layer) is not { } prefix) return 0;
+        var (b, n, p) = (keys.shape[0], keys.shape[1], prefix.Keys.shape[0]);
+        Tensor Heads(Tensor z) => z.view(1, p, n, -1).transpose(1, 2).expand(b, -1, -1, -1); // (B, N, P, D)
+        keys = cat([Heads(prefix.Keys), keys], 2);                                          // (B, N, P + T, D)
+        values = cat([Heads(prefix.Values), values], 2);                                    // (B, N, P + T, D)
+        return p;
+    }
 }

@@ -123,7 +123,7 @@ public sealed class AdapterTrainingTests
     }
 
     [Fact]
-    public void DeepPromptsAndUnknownTargetsAreSpecErrors()
+    public void DeepPromptsBelongToThePromptMethod()
     {
         using var work = new TempDir();
         var path = Path.Combine(work.Path, "cadre.yaml");
@@ -132,9 +132,9 @@ public sealed class AdapterTrainingTests
             specialists:
               - name: p
                 data: {train: train.tsv}
-                adapter: {method: prompt, deep_prompt: true}
+                adapter: {method: lora, deep_prompt: true}
             """);
         var e = Assert.Throws<CadreException>(() => SpecFile.Load(path));
-        Assert.Contains("specialists[0].adapter.deep_prompt", e.Message);
+        Assert.Contains("specialists[0].adapter.deep_prompt: only the prompt method has deep prompts", e.Message);
     }
 }

@@ -15,9 +15,9 @@ internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
     private readonly BertLayerOutput output;
 #pragma warning restore IDE1006
 
-    public BertLayer(BertConfig config, AdapterRouting routing) : base("layer")
+    public BertLayer(BertConfig config, AdapterRouting routing, SoftPrompt prompt, int index) : base("layer")
     {
-        attention = new BertAttention(config, routing);
+        attention = new BertAttention(config, routing, prompt, index);
         intermediate = new BertIntermediate(config, routing);
         output = new BertLayerOutput(config.IntermediateSize, config, routing);
         RegisterComponents();
@@ -40,9 +40,9 @@ internal sealed class BertAttention : nn.Module<Tensor, Tensor, Tensor>
     private readonly BertLayerOutput output;
 #pragma warning restore IDE1006
 
-    public BertAttention(BertConfig config, AdapterRouting routing) : base("attention")
+    public BertAttention(BertConfig config, AdapterRouting routing, SoftPrompt prompt, int index) : base("attention")
     {
-        @self = new BertSelfAttention(config, routing);
+        @self = new BertSelfAttention(config, routing, prompt, index);
         output = new BertLayerOutput(config.HiddenSize, config, routing);
         RegisterComponents();
     }
@@ -65,9 +65,12 @@ internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 #pragma warning restore IDE1006
     private readonly int _heads;
     private readonly int _headDim;
+    private readonly SoftPrompt _prompt;
+    private readonly int _index;
 
-    public BertSelfAttention(BertConfig config, AdapterRouting routing) : base("self")
+    public BertSelfAttention(BertConfig config, AdapterRouting routing, SoftPrompt prompt, int index) : base("self")
     {
+        (_prompt, _index) = (prompt, index);
         _heads = config.NumAttentionHeads;
         _headDim = config.HeadDimension;
         query = new AdaptableLinear("query", config.HiddenSize, config.HiddenSize, hasBias: true, routing);
@@ -85,7 +88,9 @@ internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = Heads(query.call(hidden));
         var k = Heads(key.call(hidden));
         var v = Heads(value.call(hidden));
-        // (B, h, T, d) @ (B, h, d, T) -> (B, h, T, T); padded keys get the most negative float, so weight 0.
+        if (_prompt.Prepend(_index, ref k, ref v) is > 0 and var p)                     // deep prompts: (B, h, P + T, d)
+            additiveMask = cat([zeros(batch, 1, 1, p, dtype: additiveMask.dtype), additiveMask], -1); // (B, 1, 1, P + T)
+        // (B, h, T, d) @ (B, h, d, P + T) -> (B, h, T, P + T); padded keys get the most negative float, so weight 0.
         var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(_headDim) + additiveMask;
         var probs = dropout.call(scores.softmax(-1));
         var context = probs.matmul(v);                                                      // (B, h, T, d)

@@ -78,7 +78,7 @@ public sealed partial class BertModel : ISentenceEncoder
                 + $"{config.VocabSize}: they do not belong to the same model");
         var prefix = BertWeights.FindPrefix(shapes.Keys, source);
         var routing = new AdapterRouting();
-        var prompt = new SoftPrompt();
+        var prompt = new SoftPrompt { LayerWidths = Enumerable.Repeat((long)config.HiddenSize, config.NumHiddenLayers).ToList() };
         var network = new BertNetwork(config, BertWeights.HasPooler(shapes.Keys, prefix), routing, prompt);
         try
         {

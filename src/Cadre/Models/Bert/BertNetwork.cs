@@ -23,7 +23,7 @@ internal sealed class BertNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
     {
         _prompt = prompt;
         embeddings = new BertEmbeddings(config);
-        encoder = new BertEncoder(config, routing);
+        encoder = new BertEncoder(config, routing, prompt);
         pooler = withPooler ? new BertPooler(config, routing) : null;
         RegisterComponents();
     }
@@ -59,9 +59,9 @@ internal sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor>
     private readonly ModuleList<BertLayer> layer;
 #pragma warning restore IDE1006
 
-    public BertEncoder(BertConfig config, AdapterRouting routing) : base("encoder")
+    public BertEncoder(BertConfig config, AdapterRouting routing, SoftPrompt prompt) : base("encoder")
     {
-        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, routing)).ToArray());
+        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new BertLayer(config, routing, prompt, i)).ToArray());
         RegisterComponents();
     }
 

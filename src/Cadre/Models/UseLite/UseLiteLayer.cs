@@ -21,12 +21,12 @@ internal sealed class UseLiteLayer : nn.Module<Tensor, Tensor, Tensor>
 #pragma warning restore IDE1006
 
     public UseLiteLayer(string prefix, UseLiteLayerConfig c, int hidden, float eps, AdapterRouting routing,
-                        Dictionary<string, AdaptableLinear> sites) : base(prefix)
+                        Dictionary<string, AdaptableLinear> sites, SoftPrompt prompt, int index) : base(prefix)
     {
         attention_norm = nn.LayerNorm(c.InputSize, eps);
         if (c.InputSize != hidden)
             residual = Site(sites, $"{prefix}.residual", c.InputSize, hidden, routing);
-        attention = new UseLiteAttention($"{prefix}.attention", c, hidden, routing, sites);
+        attention = new UseLiteAttention($"{prefix}.attention", c, hidden, routing, sites, prompt, index);
         ffn_norm = nn.LayerNorm(hidden, eps);
         ffn = new UseLiteFfn($"{prefix}.ffn", hidden, c.FfnSize, routing, sites);
         RegisterComponents();
@@ -59,10 +59,13 @@ internal sealed class UseLiteAttention : nn.Module<Tensor, Tensor, Tensor>
 #pragma warning restore IDE1006
     private readonly int _heads;
     private readonly float _scale;
+    private readonly SoftPrompt _prompt;
+    private readonly int _index;
 
     public UseLiteAttention(string prefix, UseLiteLayerConfig c, int hidden, AdapterRouting routing,
-                            Dictionary<string, AdaptableLinear> sites) : base(prefix)
+                            Dictionary<string, AdaptableLinear> sites, SoftPrompt prompt, int index) : base(prefix)
     {
+        (_prompt, _index) = (prompt, index);
         query = UseLiteLayer.Site(sites, $"{prefix}.query", c.InputSize, c.AttentionSize, routing);
         key = UseLiteLayer.Site(sites, $"{prefix}.key", c.InputSize, c.AttentionSize, routing);
         value = UseLiteLayer.Site(sites, $"{prefix}.value", c.InputSize, c.AttentionSize, routing);
@@ -81,10 +84,12 @@ internal sealed class UseLiteAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = Split(query.forward(h)) * _scale;                          // (B, N, T, D)
         var k = Split(key.forward(h));                                     // (B, N, T, D)
         var v = Split(value.forward(h));                                   // (B, N, T, D)
-        var logits = q.matmul(k.transpose(-1, -2));                        // (B, N, T, T)
         var padding = mask.eq(0).view(b, 1, 1, t);                         // (B, 1, 1, T)
+        if (_prompt.Prepend(_index, ref k, ref v) is > 0 and var p)        // deep prompts: (B, N, P + T, D)
+            padding = cat([zeros(b, 1, 1, p, dtype: ScalarType.Bool), padding], -1); // prefix slots are always seen
+        var logits = q.matmul(k.transpose(-1, -2));                        // (B, N, T, P + T)
         logits = logits.masked_fill(padding, -1e9f);                       // the graph adds -1e9 at padding keys
-        var weights = nn.functional.softmax(logits, -1);                   // (B, N, T, T)
+        var weights = nn.functional.softmax(logits, -1);                   // (B, N, T, P + T)
         var context = weights.matmul(v).transpose(1, 2).reshape(b, t, -1); // (B, T, W)
         return output.forward(context);                                    // (B, T, H)
     }

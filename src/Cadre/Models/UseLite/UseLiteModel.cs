@@ -19,6 +19,7 @@ public sealed class UseLiteModel : ISentenceEncoder
     {
         Config = config;
         Tokenizer = tokenizer;
+        Prompt = new SoftPrompt { LayerWidths = config.Layers.Select(l => (long)l.AttentionSize).ToList() };
         _network = new UseLiteNetwork(config, Routing, _sites, Prompt);
         foreach (var p in _network.parameters())
             p.requires_grad = false;
@@ -31,7 +32,7 @@ public sealed class UseLiteModel : ISentenceEncoder
     public nn.Module Module => _network;
     public IReadOnlyDictionary<string, AdaptableLinear> Sites => _sites;
     public AdapterRouting Routing { get; } = new();
-    public SoftPrompt Prompt { get; } = new();
+    public SoftPrompt Prompt { get; }
     public int Dimension => Config.HiddenSize;
     public long TokenWidth => Config.EmbeddingSize;
     public Tensor TokenEmbeddings => _network.TokenEmbeddings;

@@ -30,7 +30,7 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
         timing = new TimingSignal(config.TimingChannels / 2);
         layers = new ModuleList<UseLiteLayer>();
         for (var i = 0; i < config.Layers.Count; i++)
-            layers.Add(new UseLiteLayer($"layers.{i}", config.Layers[i], config.HiddenSize, config.LayerNormEpsilon, routing, sites));
+            layers.Add(new UseLiteLayer($"layers.{i}", config.Layers[i], config.HiddenSize, config.LayerNormEpsilon, routing, sites, prompt, i));
         pooler = new PoolerModule(UseLiteLayer.Site(sites, "pooler.dense", config.HiddenSize, config.HiddenSize, routing));
         RegisterComponents();
     }

@@ -70,6 +70,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             if (s.Adapter.Dropout is < 0 or >= 1) errors.Add($"{p}.adapter.dropout: must be in [0, 1)");
             if (s.Adapter.Targets.Count == 0) errors.Add($"{p}.adapter.targets: at least one");
             if (s.Adapter.PromptTokens <= 0) errors.Add($"{p}.adapter.prompt_tokens: must be > 0");
+            if (s.Adapter.DeepPrompt && s.Adapter.Method != "prompt") errors.Add($"{p}.adapter.deep_prompt: only the prompt method has deep prompts (method: prompt)");
             if (s.Adapter.Method != "head" && AdapterSpec.Methods.Contains(s.Adapter.Method))
                 errors.AddRange(Adapters.AdapterMethods.Get(s.Adapter.Method).Validate(s.Adapter).Select(e => $"{p}.{e}")
                     .Where(e => !errors.Contains(e)));
