@@ -65,6 +65,9 @@ public sealed class SoftPrompt
     /// <summary>Positions the input prompt adds before the text (deep prompts add none).</summary>
     public long Length => Vectors?.shape[0] ?? 0;
 
+    /// <summary>Key positions deep prompts add before the text at every layer.</summary>
+    public long PrefixLength => Prefixes?.shape[0] ?? 0;
+
     /// <summary>Columns a deep prompt needs: keys and values for every layer.</summary>
     public long PrefixWidth => 2 * LayerWidths.Sum();
 

@@ -36,6 +36,12 @@ public sealed class LoraMethod : IAdapterMethod
             throw new CadreException($"{source}: DoRA adapters (use_dora) are not supported");
         if (config["fan_in_fan_out"] is JsonValue f && f.TryGetValue<bool>(out var fan) && fan)
             throw new CadreException($"{source}: fan_in_fan_out (GPT-2 Conv1D layout) is not supported");
+        foreach (var pattern in new[] { "rank_pattern", "alpha_pattern" })
+            if (config[pattern] is JsonObject { Count: > 0 })
+                throw new CadreException($"{source}: per-module ranks or alphas ({pattern}) are not supported");
+        // rsLoRA scales by alpha / sqrt(r); the same update as alpha · sqrt(r) / r, which is how Cadre keeps it.
+        if (config["use_rslora"] is JsonValue rs && rs.TryGetValue<bool>(out var rslora) && rslora)
+            alpha *= Math.Sqrt(r);
         var sites = AdapterFiles.Targets(model, config, "target_modules", source);
         if (sites.Count == 0)
             throw new CadreException($"{source}: target_modules matches no linear site of this {model.Architecture} base");

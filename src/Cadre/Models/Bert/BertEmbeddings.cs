@@ -39,9 +39,10 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>
     /// As <see cref="forward"/>, with an optional (P, H) soft prompt put before the word embeddings, as PEFT's
     /// prompt tuning passes <c>inputs_embeds</c>: prompt positions get token type 0 and the first positions.
-    /// Returns (B, P + T, H).
+    /// <paramref name="positionOffset"/> is the deep prompts' prefix length: Hugging Face starts positions after
+    /// <c>past_key_values</c>, which is how PEFT's prefix tuning reaches BERT. Returns (B, P + T, H).
     /// </summary>
-    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor? prompt)
+    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor? prompt, long positionOffset = 0)
     {
         using var scope = NewDisposeScope();
         var words = word_embeddings.call(inputIds);                                        // (B, T, H)
@@ -56,7 +57,7 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         }
         // Hugging Face's order of additions, so float rounding matches: (words + types) + positions.
         var x = words + token_type_embeddings.call(tokenTypeIds);                          // (B, T, H)
-        x = x + position_embeddings.call(PositionIds(positionSource));                     // (B, T, H)
+        x = x + position_embeddings.call(PositionIds(positionSource, positionOffset));     // (B, T, H)
         return dropout.call(LayerNorm.call(x)).MoveToOuterDisposeScope();
     }
 
@@ -65,12 +66,12 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     /// padding ids the pad position (<c>create_position_ids_from_input_ids</c>), so they follow the pad ids, not
     /// the attention mask.
     /// </summary>
-    private Tensor PositionIds(Tensor inputIds)
+    private Tensor PositionIds(Tensor inputIds, long offset)
     {
         var length = inputIds.shape[1];
         if (!_config.PositionsFromPadding)
-            return arange(length, dtype: int64, device: inputIds.device).unsqueeze(0).expand(inputIds.shape[0], length); // (B, T)
+            return arange(offset, offset + length, dtype: int64, device: inputIds.device).unsqueeze(0).expand(inputIds.shape[0], length); // (B, T)
         var real = inputIds.ne(_config.PadTokenId).to(int64);          // (B, T)
-        return real.cumsum(1) * real + _config.PadTokenId;               // (B, T)
+        return (real.cumsum(1) + offset) * real + _config.PadTokenId;    // (B, T)
     }
 }

@@ -134,7 +134,7 @@ public sealed partial class BertModel : ISentenceEncoder
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var tokenizer = RequireTokenizer();
-        var maxLength = Math.Min(tokenizer.Settings.MaxLength, Config.MaxSequenceLength - (int)Prompt.Length);
+        var maxLength = Math.Min(tokenizer.Settings.MaxLength, Config.MaxSequenceLength - (int)(Prompt.Length + Prompt.PrefixLength));
         var encoded = texts.Select(t => tokenizer.Encode(t, null, maxLength)).ToArray();
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => encoded[i].Ids.Count).ToArray();
         var result = new float[texts.Count][];
@@ -154,7 +154,7 @@ public sealed partial class BertModel : ISentenceEncoder
     {
         var tokenizer = RequireTokenizer();
         // Room for the soft prompt inside the position table.
-        var limit = Math.Min(Math.Min(tokenizer.Settings.MaxLength, maxLength), Config.MaxSequenceLength - (int)Prompt.Length);
+        var limit = Math.Min(Math.Min(tokenizer.Settings.MaxLength, maxLength), Config.MaxSequenceLength - (int)(Prompt.Length + Prompt.PrefixLength));
         using var scope = NewDisposeScope();
         // The output's other tensors belong to this scope and go with it.
         var output = Forward(EncodedBatch.Pad([.. texts.Select(t => tokenizer.Encode(t, null, limit))], tokenizer.PaddingId));
@@ -174,7 +174,7 @@ public sealed partial class BertModel : ISentenceEncoder
             throw new ArgumentException($"input ids must be (B, T), got [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
         if (!attentionMask.shape.SequenceEqual(inputIds.shape) || tokenTypeIds?.shape.SequenceEqual(inputIds.shape) == false)
             throw new ArgumentException("attention mask and token types must have the input ids' shape (B, T)");
-        if (inputIds.shape[1] + Prompt.Length > Config.MaxSequenceLength)
+        if (inputIds.shape[1] + Prompt.Length + Prompt.PrefixLength > Config.MaxSequenceLength)
             throw new ArgumentException($"{inputIds.shape[1]} tokens exceed the model's limit of {Config.MaxSequenceLength} "
                 + "(max_position_embeddings); truncate the input", nameof(inputIds));
         if (inputIds.numel() == 0)

@@ -42,7 +42,7 @@ internal sealed class BertNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
         if (prompt is not null) // soft prompt positions are always attended to
             attentionMask = cat([ones(inputIds.shape[0], p, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
         var additive = (1.0f - attentionMask.to(float32)).unsqueeze(1).unsqueeze(2) * float.MinValue;
-        var hidden = embeddings.Forward(inputIds, tokenTypeIds, prompt);                  // (B, P + T, H)
+        var hidden = embeddings.Forward(inputIds, tokenTypeIds, prompt, _prompt.PrefixLength); // (B, P + T, H)
         hidden = encoder.call(hidden, additive);                                          // (B, P + T, H)
         // The prompt's positions are dropped, so pooling (CLS or mean) sees the text's tokens only.
         return (p == 0 ? hidden : hidden.narrow(1, p, inputIds.shape[1])).MoveToOuterDisposeScope(); // (B, T, H)
