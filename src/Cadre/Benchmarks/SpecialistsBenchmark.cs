@@ -37,7 +37,8 @@ public static class SpecialistsBenchmark
         var (split, m) = r.Metrics.TryGetValue("test", out var t) ? ("test", t) : ("validation", r.Metrics["validation"]);
         var folder = new SpecialistCatalog(home).FolderOf(r.Name);
         var bytes = Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length);
-        return new SpecialistRow(r.Name, r.Method, split, m.GetValueOrDefault("accuracy", double.NaN),
+        var method = r.Method == "prompt" && r.Spec.Adapter.DeepPrompt ? "deep prompt" : r.Method;
+        return new SpecialistRow(r.Name, method, split, m.GetValueOrDefault("accuracy", double.NaN),
                                  m.GetValueOrDefault("macro_f1", double.NaN), (int)m["count"], (long)r.Training["trainable_parameters"], bytes,
                                  r.Training["seconds"], r.Training["examples_per_second"], (int)r.Training["epochs_run"]);
     }
@@ -49,13 +50,15 @@ public static class SpecialistsBenchmark
         var sb = new StringBuilder();
         sb.AppendLine("## Specialists: every task with every method").AppendLine();
         sb.AppendLine($"Command: `{commandLine}`  ").AppendLine(ResultsFile.MachineLine()).AppendLine();
+        var rows = spec.Specialists.Where(s => stored.ContainsKey(s.Name)).Select(s => Row(home, stored[s.Name])).ToList();
+        Pivot(sb, rows);
         sb.AppendLine("| specialist | method | split | accuracy | macro-F1 | rows | trainable | file | epochs | train s | ex/s |");
         sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in spec.Specialists)
         {
             if (!stored.TryGetValue(s.Name, out var record))
             {
-                sb.AppendLine($"| {s.Name} | {s.Adapter.Method} | not run | | | | | | | | |");
+                sb.AppendLine($"| {s.Name} | {(s.Adapter.DeepPrompt ? "deep prompt" : s.Adapter.Method)} | not run | | | | | | | | |");
                 continue;
             }
             var r = Row(home, record);
@@ -63,6 +66,24 @@ public static class SpecialistsBenchmark
                 $"| {r.Name} | {r.Method} | {r.Split} | {r.Accuracy:F4} | {r.MacroF1:F4} | {r.Rows:N0} | {r.Trainable:N0} | {Size(r.FileBytes)} | {r.Epochs} | {r.Seconds:F0} | {r.ExamplesPerSecond:F0} |"));
         }
         return sb.ToString();
+    }
+
+    /// <summary>Accuracy / macro-F1 by task (the name before its last '-') and method, one row per task.</summary>
+    private static void Pivot(StringBuilder sb, IReadOnlyList<SpecialistRow> rows)
+    {
+        static string Task(string name) => name.Contains('-') ? name[..name.LastIndexOf('-')] : name;
+        var methods = rows.Select(r => r.Method).Distinct().ToList();
+        if (rows.Count == 0) return;
+        sb.AppendLine("Accuracy / macro-F1 on each task's test split (sms: its validation hold-out), by method:").AppendLine();
+        sb.AppendLine("| task | " + string.Join(" | ", methods) + " |");
+        sb.AppendLine("|---|" + string.Concat(methods.Select(_ => "---:|")));
+        foreach (var task in rows.GroupBy(r => Task(r.Name)))
+        {
+            var cells = methods.Select(m => task.FirstOrDefault(r => r.Method == m) is { } r
+                ? string.Create(CultureInfo.InvariantCulture, $"{r.Accuracy:F3} / {r.MacroF1:F3}") : "");
+            sb.AppendLine($"| {task.Key} | {string.Join(" | ", cells)} |");
+        }
+        sb.AppendLine();
     }
 
     private static string Size(long bytes) => bytes switch
