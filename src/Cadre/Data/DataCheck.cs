@@ -15,13 +15,17 @@ public sealed record Leak(string Text, int TrainLine, string OtherFile, int Othe
 /// <summary>One label's share of the training rows.</summary>
 public sealed record ClassCount(string Label, int Count, double Share);
 
+/// <summary>The spread of regression targets.</summary>
+public sealed record TargetSummary(double Min, double Mean, double Max, double Std);
+
 /// <summary>What <see cref="DataCheck"/> found; <see cref="Render"/> gives the short summary printed before training.</summary>
 public sealed record DataCheckReport(
     int Rows,
     IReadOnlyList<DuplicateGroup> ExactDuplicates,
     IReadOnlyList<DuplicateGroup> NormalizedDuplicates,
     IReadOnlyList<Leak> Leaks,
-    IReadOnlyList<ClassCount> Classes)
+    IReadOnlyList<ClassCount> Classes,
+    TargetSummary? Targets = null)
 {
     /// <summary>Most frequent over least frequent class; 1 when balanced.</summary>
     public double ImbalanceRatio => Classes.Count < 2 ? 1 : (double)Classes.Max(c => c.Count) / Math.Max(1, Classes.Min(c => c.Count));
@@ -30,7 +34,10 @@ public sealed record DataCheckReport(
     {
         var sb = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
-        sb.AppendLine(string.Create(ci, $"{Rows} rows, {Classes.Count} classes, imbalance {ImbalanceRatio:F1}:1"));
+        if (Targets is { } t)
+            sb.AppendLine(string.Create(ci, $"{Rows} rows, targets {t.Mean:G4} ± {t.Std:G4} (min {t.Min:G4}, max {t.Max:G4})"));
+        else
+            sb.AppendLine(string.Create(ci, $"{Rows} rows, {Classes.Count} classes, imbalance {ImbalanceRatio:F1}:1"));
         foreach (var c in Classes.OrderByDescending(c => c.Count).Take(10))
             sb.AppendLine(string.Create(ci, $"  {c.Label,-24} {c.Count,7}  {c.Share,6:P1}"));
         if (Classes.Count > 10)
@@ -87,7 +94,14 @@ public static class DataCheck
         var classes = labels.GroupBy(l => l, StringComparer.Ordinal)
             .Select(g => new ClassCount(g.Key, g.Count(), (double)g.Count() / Math.Max(1, train.Count)))
             .OrderBy(c => c.Label, StringComparer.Ordinal).ToList();
-        return new DataCheckReport(train.Count, exact, normalized, leaks, classes);
+        var targets = train.Examples.Where(e => e.Target is not null).Select(e => e.Target!.Value).ToList();
+        TargetSummary? spread = null;
+        if (targets.Count > 0)
+        {
+            var mean = targets.Average();
+            spread = new TargetSummary(targets.Min(), mean, targets.Max(), Math.Sqrt(targets.Average(v => (v - mean) * (v - mean))));
+        }
+        return new DataCheckReport(train.Count, exact, normalized, leaks, classes, spread);
     }
 
     /// <summary>Case-folded, NFKC, punctuation and symbols removed, white space collapsed.</summary>

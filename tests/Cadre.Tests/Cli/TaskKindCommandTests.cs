@@ -95,6 +95,7 @@ public sealed class TaskKindCommandTests
         var train = cli.Run("train", Prepare(cli, work.Path, "regression", "method: head", "target"));
         Assert.True(train.ExitCode == 0, train.Error + train.Out);
         Assert.Contains("validation rmse", train.Out);
+        Assert.Contains("rows, targets 12", train.Out); // the data check reports the targets' spread, not classes
 
         var eval = cli.Run("eval", "regression-task", "--data", Path.Combine(work.Path, "test.tsv"), "--json");
         Assert.True(eval.ExitCode == 0, eval.Error);
