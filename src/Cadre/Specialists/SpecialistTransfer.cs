@@ -73,8 +73,12 @@ public static class SpecialistTransfer
         {
             var weight = head.Tensors.FirstOrDefault(t => t.Name == "classifier.weight")
                 ?? throw new CadreException($"{headFile}: no 'classifier.weight'");
-            if (weight.Shape.Length != 2 || weight.Shape[0] != record.Labels.Count)
-                throw new CadreException($"{headFile}: classifier.weight has shape [{string.Join(", ", weight.Shape)}] but {SpecialistRecord.FileName} lists {record.Labels.Count} labels");
+            var regression = record.Task == "regression";
+            var outputs = regression ? 1 : record.Labels.Count;
+            if (weight.Shape.Length != 2 || weight.Shape[0] != outputs)
+                throw new CadreException($"{headFile}: classifier.weight has shape [{string.Join(", ", weight.Shape)}] but a {record.Task} specialist with {record.Labels.Count} labels needs {outputs} outputs");
+            if (regression && !head.Tensors.Any(t => t.Name == "target_mean"))
+                throw new CadreException($"{headFile}: a regression head needs 'target_mean' and 'target_std'");
         }
         if (record.Method == "head")
             return;
@@ -85,7 +89,7 @@ public static class SpecialistTransfer
             if (config is null)
                 throw new CadreException($"{folder}: method '{record.Method}' needs {AdapterFiles.ConfigFile}");
             var peftType = AdapterFiles.JsonText(config, "peft_type", Path.Combine(folder, AdapterFiles.ConfigFile));
-            if (peftType != method.PeftType)
+            if (!method.Reads(peftType))
                 throw new CadreException($"{folder}: {AdapterFiles.ConfigFile} says peft_type {peftType}, {SpecialistRecord.FileName} says method {record.Method}");
         }
         var weights = Path.Combine(folder, method.PeftType is null ? "model.safetensors" : AdapterFiles.WeightsFile);

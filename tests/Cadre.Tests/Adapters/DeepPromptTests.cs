@@ -85,5 +85,10 @@ public sealed class DeepPromptTests
         var eval = cli.Run("eval", "tiny-task", "--data", Path.Combine(work.Path, "test.tsv"), "--json");
         using var m = System.Text.Json.JsonDocument.Parse(eval.Out);
         Assert.True(m.RootElement.GetProperty("accuracy").GetDouble() >= 0.75, eval.Out);
+        var exported = Path.Combine(work.Path, "exported");
+        Assert.Equal(0, cli.Run("specialist", "export", "tiny-task", "-o", exported).ExitCode);
+        var import = cli.Run("specialist", "import", exported, "--name", "copy");
+        Assert.True(import.ExitCode == 0, import.Error);
+        Assert.Equal(cli.Run("predict", "tiny-task", "--json", "a red cat").Out, cli.Run("predict", "copy", "--json", "a red cat").Out);
     }
 }

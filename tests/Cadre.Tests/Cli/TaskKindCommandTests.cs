@@ -110,6 +110,12 @@ public sealed class TaskKindCommandTests
             .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("value").GetDouble()).ToList();
         Assert.True(values[0] > values[1] + 15, predict.Out); // about 140 against 110
 
+        var exported = Path.Combine(work.Path, "exported");
+        Assert.Equal(0, cli.Run("specialist", "export", "regression-task", "-o", exported).ExitCode);
+        var import = cli.Run("specialist", "import", exported, "--name", "copy");
+        Assert.True(import.ExitCode == 0, import.Error);
+        Assert.Equal(predict.Out, cli.Run("predict", "copy", "--json", "the dog sat", "a red mat").Out);
+
         var bad = cli.Run("train", Prepare(cli, work.Path, "regression", "method: head", "labels", import: false));
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("is not a number", bad.Error);
