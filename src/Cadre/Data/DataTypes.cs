@@ -11,6 +11,8 @@ public enum DataFormat
     Jsonl,
     /// <summary>One text per line, no labels (prediction input).</summary>
     Lines,
+    /// <summary>An Apache Parquet file: text from a string column, labels from a scalar or list column.</summary>
+    Parquet,
 }
 
 /// <summary>What a specialist learns: one label, several labels, or a number.</summary>

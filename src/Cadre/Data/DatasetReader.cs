@@ -22,6 +22,7 @@ public static class DatasetReader
         {
             DataFormat.Jsonl => JsonlRows(source, problems),
             DataFormat.Lines => LineRows(source),
+            DataFormat.Parquet => ParquetRows.Read(source),
             _ => DelimitedRows(source, problems),
         };
         var declared = source.Labels is { Count: > 0 } ? new HashSet<string>(source.Labels, StringComparer.Ordinal) : null;

@@ -12,10 +12,10 @@ public static class FormatSniffer
         {
             ".jsonl" or ".ndjson" or ".json-lines" => DataFormat.Jsonl,
             ".csv" or ".tsv" or ".psv" => DataFormat.Delimited,
-            ".parquet" => throw new CadreException($"{path}: Parquet is not read yet; export it as CSV or JSONL"),
+            ".parquet" => DataFormat.Parquet,
             _ when !labelled => DataFormat.Lines,
             _ => Delimiter(path) is not null ? DataFormat.Delimited
-                : throw new CadreException($"{path}: cannot tell the format; set format: (csv, tsv, jsonl, lines) and delimiter:"),
+                : throw new CadreException($"{path}: cannot tell the format; set format: (csv, tsv, jsonl, lines, parquet) and delimiter:"),
         };
     }
 

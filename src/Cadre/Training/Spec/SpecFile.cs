@@ -228,8 +228,9 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             case "csv" or "tsv" or "delimited": return DataFormat.Delimited;
             case "jsonl": return DataFormat.Jsonl;
             case "lines" or "txt": return DataFormat.Lines;
+            case "parquet": return DataFormat.Parquet;
             default:
-                errors.Add($"{f.Path}.format: '{value}' is not one of csv, tsv, jsonl, lines");
+                errors.Add($"{f.Path}.format: '{value}' is not one of csv, tsv, jsonl, lines, parquet");
                 return null;
         }
     }
