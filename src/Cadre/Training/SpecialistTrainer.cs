@@ -92,8 +92,10 @@ public sealed class SpecialistTrainer(string home)
         var lengths = adapter is null ? texts.Select(_ => 0).ToArray() : texts.Select(encoder.CountTokens).ToArray();
         var learningRate = spec.Training.LearningRateFor(method);
         var metric = spec.Training.MetricFor(spec.Task);
+        var headLearningRate = spec.Training.HeadLearningRateFor(method);
         var result = TrainingLoop.Run(source, head, new LoopInputs(objective, fit.Examples, lengths, validation, spec.Training, learningRate, metric)
         {
+            HeadLearningRate = headLearningRate,
             OnEpoch = options.OnEpoch, OnStep = options.OnStep, Resume = options.Resume,
             Checkpoint = new TrainingCheckpoint(CheckpointFolder(spec.Name)),
             Fingerprint = Fingerprint(spec, dataHashes, baseRecord.ContentHash),
@@ -114,7 +116,7 @@ public sealed class SpecialistTrainer(string home)
         {
             Name = spec.Name, Task = spec.Task.ToString().ToLowerInvariant(), Method = method, Labels = labels,
             Base = new BaseReference(baseRecord.Name, baseRecord.Architecture, baseRecord.ContentHash),
-            Metrics = metrics, Spec = spec with { Training = spec.Training with { LearningRate = learningRate, Metric = metric } }, Data = dataHashes,
+            Metrics = metrics, Spec = spec with { Training = spec.Training with { LearningRate = learningRate, HeadLearningRate = headLearningRate, Metric = metric } }, Data = dataHashes,
             Training = new Dictionary<string, double>
             {
                 ["best_epoch"] = result.BestEpoch, ["epochs_run"] = result.Epochs.Count,
@@ -123,6 +125,7 @@ public sealed class SpecialistTrainer(string home)
                 ["trainable_parameters"] = head.parameters().Sum(p => p.numel()) + (adapter?.TrainableParameterCount ?? 0),
                 ["adapter_parameters"] = adapter?.TrainableParameterCount ?? 0,
                 ["learning_rate"] = learningRate,
+                ["head_learning_rate"] = headLearningRate,
             },
         };
         new SpecialistCatalog(home).Save(record, folder =>

@@ -19,6 +19,8 @@ public sealed record LoopInputs(
     TaskObjective Objective, IReadOnlyList<Data.Example> Train, IReadOnlyList<int> TrainLengths, Data.Dataset Validation,
     TrainingSpec Spec, double LearningRate, string Metric)
 {
+    /// <summary>The head's peak learning rate (its own parameter group); default the method's.</summary>
+    public double HeadLearningRate { get; init; } = LearningRate;
     public Action<EpochLog>? OnEpoch { get; init; }
     public Action<StepProgress>? OnStep { get; init; }
     public TrainingCheckpoint? Checkpoint { get; init; }
@@ -40,7 +42,13 @@ public static class TrainingLoop
         var spec = input.Spec;
         var watch = Stopwatch.StartNew();
         var parameters = head.parameters().Concat(source.Parameters).ToList();
-        using var optimizer = optim.AdamW(parameters, input.LearningRate, weight_decay: spec.WeightDecay);
+        // Two groups: the fresh head at its own rate, the adapter (or base) at the method's.
+        var peaks = new[] { input.HeadLearningRate, input.LearningRate };
+        using var optimizer = optim.AdamW(new[]
+        {
+            new TorchSharp.Modules.AdamW.ParamGroup(head.parameters(), lr: peaks[0], weight_decay: spec.WeightDecay),
+            new TorchSharp.Modules.AdamW.ParamGroup(source.Parameters, lr: peaks[1], weight_decay: spec.WeightDecay),
+        }.Where(g => g.Parameters.Any()), input.LearningRate, weight_decay: spec.WeightDecay);
         var n = input.Train.Count;
         using var gold = input.Objective.Gold(input.Train); // (N) or (N, C)
         var batchesPerEpoch = (n + spec.BatchSize - 1) / spec.BatchSize;
@@ -87,8 +95,10 @@ public static class TrainingLoop
                         cancel.ThrowIfCancellationRequested();
                     }
                     using var scope = NewDisposeScope();
+                    var k = 0;
                     foreach (var group in optimizer.ParamGroups)
-                        group.LearningRate = Schedule(input.LearningRate, step++, warmup, totalSteps);
+                        group.LearningRate = Schedule(peaks[k++], step, warmup, totalSteps);
+                    step++;
                     var rows = plan[b];
                     var outputs = head.forward(source.Train(rows));                                // (B, C)
                     var loss = input.Objective.Loss(outputs, gold.index_select(0, tensor(rows.Select(i => (long)i).ToArray())));

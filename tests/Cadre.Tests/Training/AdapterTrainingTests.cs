@@ -137,4 +137,19 @@ public sealed class AdapterTrainingTests
         var e = Assert.Throws<CadreException>(() => SpecFile.Load(path));
         Assert.Contains("specialists[0].adapter.deep_prompt: only the prompt method has deep prompts", e.Message);
     }
+
+    [Fact]
+    public void TheHeadLearnsInItsOwnGroupAtAtLeastItsMinimumRate()
+    {
+        using var home = new TempDir();
+        using var work = new TempDir();
+        var (spec, _) = Prepare(home, work, "method: full", epochs: 1);
+        spec = spec with { Training = spec.Training with { LearningRate = null, EarlyStopping = 0 } };
+        var record = new SpecialistTrainer(home.Path).Train(spec, new TrainOptions(), TestContext.Current.CancellationToken).Record;
+        Assert.Equal(5e-5, record.Training["learning_rate"]);
+        Assert.Equal(TrainingSpec.MinimumHeadLearningRate, record.Training["head_learning_rate"]);
+        Assert.Equal(1e-3, new TrainingSpec().HeadLearningRateFor("lora"));
+        Assert.Equal(3e-2, new TrainingSpec().HeadLearningRateFor("prompt"));
+        Assert.Equal(0.5, new TrainingSpec { HeadLearningRate = 0.5 }.HeadLearningRateFor("full"));
+    }
 }

@@ -77,6 +77,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             var t = s.Training;
             if (t.Epochs <= 0) errors.Add($"{p}.training.epochs: must be > 0");
             if (t.LearningRate is <= 0) errors.Add($"{p}.training.learning_rate: must be > 0");
+            if (t.HeadLearningRate is <= 0) errors.Add($"{p}.training.head_learning_rate: must be > 0");
             if (t.BatchSize <= 0) errors.Add($"{p}.training.batch_size: must be > 0");
             if (t.MaxLength <= 0) errors.Add($"{p}.training.max_length: must be > 0");
             if (t.EarlyStopping < 0) errors.Add($"{p}.training.early_stopping: must be >= 0");
@@ -168,6 +169,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             Training = td with
             {
                 Epochs = t.Int("epochs") ?? td.Epochs, LearningRate = t.Double("learning_rate") ?? td.LearningRate,
+                HeadLearningRate = t.Double("head_learning_rate"),
                 BatchSize = t.Int("batch_size") ?? td.BatchSize, MaxLength = t.Int("max_length") ?? td.MaxLength,
                 Seed = t.Int("seed") ?? td.Seed, EarlyStopping = t.Int("early_stopping") ?? td.EarlyStopping,
                 Metric = t.String("metric"), WarmupRatio = t.Double("warmup_ratio") ?? td.WarmupRatio,
