@@ -78,7 +78,7 @@ public sealed record TrainingSpec
 
     /// <summary>Passes over the training data. Default 5.</summary>
     public int Epochs { get; init; } = 5;
-    /// <summary>AdamW peak learning rate. Default: the method's own (head 1e-2, lora 1e-3, ia3 3e-3, prompt 3e-2, full 5e-5).</summary>
+    /// <summary>AdamW peak learning rate. Default: the method's own (head 1e-2, lora 1e-3, ia3 1e-2, prompt 3e-2, full 5e-5).</summary>
     public double? LearningRate { get; init; }
 
     /// <summary>The learning rate a run uses: the spec's, or the method's default.</summary>
