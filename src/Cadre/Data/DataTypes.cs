@@ -9,6 +9,8 @@ public enum DataFormat
     Delimited,
     /// <summary>One JSON object per line.</summary>
     Jsonl,
+    /// <summary>One JSON document: an array of records, or an object whose chosen keys hold arrays of records.</summary>
+    Json,
     /// <summary>One text per line, no labels (prediction input).</summary>
     Lines,
     /// <summary>An Apache Parquet file: text from a string column, labels from a scalar or list column.</summary>
@@ -68,4 +70,6 @@ public sealed record TableSource
     public IReadOnlyList<string>? Labels { get; init; }
     /// <summary>For multilabel rows in delimited files: the separator inside the label field. Default ','.</summary>
     public char LabelSeparator { get; init; } = ',';
+    /// <summary>For JSON files: the top-level keys whose arrays hold the records; default the root array.</summary>
+    public IReadOnlyList<string>? Records { get; init; }
 }

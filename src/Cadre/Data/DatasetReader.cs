@@ -20,7 +20,8 @@ public static class DatasetReader
         var examples = new List<Example>();
         var rows = format switch
         {
-            DataFormat.Jsonl => JsonlRows(source, problems),
+            DataFormat.Jsonl => RecordRows(source, JsonlRecords(source, problems), problems),
+            DataFormat.Json => RecordRows(source, JsonRecords.Read(source), problems),
             DataFormat.Lines => LineRows(source),
             DataFormat.Parquet => ParquetRows.Read(source),
             _ => DelimitedRows(source, problems),
@@ -160,7 +161,7 @@ public static class DatasetReader
             : throw new CadreException($"{path}: no {role} column '{column.Name}'; the columns are: {string.Join(", ", header)}");
     }
 
-    private static IEnumerable<(int, string, JsonElement?)> JsonlRows(TableSource s, List<DataProblem> problems)
+    private static IEnumerable<(int, JsonElement)> JsonlRecords(TableSource s, List<DataProblem> problems)
     {
         foreach (var (line, raw) in Utf8LineReader.Read(s.Path, 8 * DelimitedReader.MaxFieldLength))
         {
@@ -177,9 +178,19 @@ public static class DatasetReader
                 problems.Add(new DataProblem(s.Path, line, $"not a JSON object ({e.Message.Split('.')[0]})"));
                 continue;
             }
-            if (root.ValueKind != JsonValueKind.Object)
+            yield return (line, root);
+        }
+    }
+
+    /// <summary>Text and label of JSON records: objects (fields by name or position) or arrays (by index).</summary>
+    private static IEnumerable<(int, string, JsonElement?)> RecordRows(TableSource s, IEnumerable<(int, JsonElement)> records,
+                                                                       List<DataProblem> problems)
+    {
+        foreach (var (line, root) in records)
+        {
+            if (root.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
             {
-                problems.Add(new DataProblem(s.Path, line, "not a JSON object"));
+                problems.Add(new DataProblem(s.Path, line, "not a JSON object or array"));
                 continue;
             }
             string? text = null;
@@ -188,7 +199,7 @@ public static class DatasetReader
                 var field = Field(root, column);
                 if (field is not { ValueKind: JsonValueKind.String })
                 {
-                    problems.Add(new DataProblem(s.Path, line, field is null ? $"no field '{column}'" : $"field '{column}' is not a string"));
+                    problems.Add(new DataProblem(s.Path, line, field is null ? Missing(root, column) : $"field '{column}' is not a string"));
                     text = null;
                     break;
                 }
@@ -202,13 +213,17 @@ public static class DatasetReader
                 label = Field(root, s.Label);
                 if (label is null)
                 {
-                    problems.Add(new DataProblem(s.Path, line, $"no field '{s.Label}'; the fields are: {string.Join(", ", root.EnumerateObject().Select(p => p.Name))}"));
+                    problems.Add(new DataProblem(s.Path, line, Missing(root, s.Label)));
                     continue;
                 }
             }
             yield return (line, text, label);
         }
     }
+
+    private static string Missing(JsonElement root, ColumnRef column) => root.ValueKind == JsonValueKind.Array
+        ? column.Name is not null ? $"the record is an array: choose column '{column}' by index" : $"no item {column}: the record has {root.GetArrayLength()}"
+        : $"no field '{column}'; the fields are: {string.Join(", ", root.EnumerateObject().Select(p => p.Name))}";
 
     /// <summary>Text columns joined with one space; empty ones add nothing.</summary>
     private static string Join(string first, IEnumerable<string> more)
@@ -219,6 +234,8 @@ public static class DatasetReader
 
     private static JsonElement? Field(JsonElement root, ColumnRef column)
     {
+        if (root.ValueKind == JsonValueKind.Array)
+            return column.Index is { } at && at < root.GetArrayLength() ? root[at] : null;
         if (column.Name is { } name)
             return root.TryGetProperty(name, out var v) ? v : null;
         var props = root.EnumerateObject().ToList();

@@ -11,6 +11,7 @@ public static class FormatSniffer
         return ext switch
         {
             ".jsonl" or ".ndjson" or ".json-lines" => DataFormat.Jsonl,
+            ".json" => DataFormat.Json,
             ".csv" or ".tsv" or ".psv" => DataFormat.Delimited,
             ".parquet" => DataFormat.Parquet,
             _ when !labelled => DataFormat.Lines,

@@ -43,9 +43,9 @@ public sealed class SpecialistTrainer(string home)
         var log = options.Log;
         var method = spec.Adapter.Method;
         var adapterMethod = method == "head" ? null : AdapterMethods.Get(method);
-        var train = DatasetReader.Read(SpecFile.Source(spec, spec.Data.Train), spec.Data.SkipInvalid);
-        var validation = spec.Data.Validation is { } v ? DatasetReader.Read(SpecFile.Source(spec, v), spec.Data.SkipInvalid) : null;
-        var test = spec.Data.Test is { } t ? DatasetReader.Read(SpecFile.Source(spec, t), spec.Data.SkipInvalid) : null;
+        var train = DatasetReader.Read(SpecFile.Source(spec, spec.Data.Train, "train"), spec.Data.SkipInvalid);
+        var validation = spec.Data.Validation is { } v ? DatasetReader.Read(SpecFile.Source(spec, v, "validation"), spec.Data.SkipInvalid) : null;
+        var test = spec.Data.Test is { } t ? DatasetReader.Read(SpecFile.Source(spec, t, "test"), spec.Data.SkipInvalid) : null;
         foreach (var d in new[] { train, validation, test }.OfType<Dataset>().Where(d => d.Skipped.Count > 0))
             log?.Invoke($"skipped {d.Skipped.Count} invalid rows of {d.File}, first: {d.Skipped[0]}");
         if (spec.Data.ExcludeLabels.Count > 0)

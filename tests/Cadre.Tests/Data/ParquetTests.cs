@@ -234,6 +234,6 @@ public sealed class ParquetTests
         File.WriteAllText(dir.File("bad.yaml"),
             "specialists:\n  - name: reviews\n    data:\n      train: data/train.bin\n      format: arrow\n      text: Text\n      label: Label\n");
         var e = Assert.Throws<CadreException>(() => SpecFile.Load(dir.File("bad.yaml")));
-        Assert.Contains("is not one of csv, tsv, jsonl, lines, parquet", e.Message);
+        Assert.Contains("is not one of csv, tsv, jsonl, json, parquet, lines", e.Message);
     }
 }

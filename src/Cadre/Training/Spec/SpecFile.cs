@@ -95,16 +95,17 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
     /// The <see cref="TableSource"/> for one of a specialist's files: the shared settings, with the per-file ones of
     /// the role (train, validation, test) whose path this is laid over them.
     /// </summary>
-    public static TableSource Source(SpecialistSpec s, string file)
+    public static TableSource Source(SpecialistSpec s, string file, string? role = null)
     {
         var d = s.Data;
-        var role = file == d.Train ? "train" : file == d.Validation ? "validation" : file == d.Test ? "test" : null;
+        role ??= file == d.Train ? "train" : file == d.Validation ? "validation" : file == d.Test ? "test" : null;
         var o = role is not null && d.Files.TryGetValue(role, out var settings) ? settings : new FileSettings();
         return new TableSource
         {
             Path = file, Text = o.Text ?? d.Text, MoreText = o.Text is null ? d.MoreText : o.MoreText ?? [],
             Label = o.Label ?? d.Label, Task = s.Task, Format = o.Format ?? d.Format,
             Delimiter = o.Delimiter ?? d.Delimiter, Header = o.Header ?? d.Header, Labels = d.Labels,
+            Records = o.Records ?? d.Records,
         };
     }
 
@@ -146,6 +147,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
                 SkipInvalid = data.Bool("skip_invalid") ?? dd.SkipInvalid,
                 SampleSize = data.Int("sample_size"),
                 ExcludeLabels = data.List("exclude_labels") ?? dd.ExcludeLabels,
+                Records = data.List("records"),
                 Files = files,
             },
         };
@@ -210,6 +212,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             Format = f.String("format") is { } format ? ParseFormat(format, f, errors) : null,
             Delimiter = f.String("delimiter") is { } dl ? ParseDelimiter(dl, f, errors) : null,
             Header = f.Bool("header"),
+            Records = f.List("records"),
         };
         f.RejectUnknown();
         return path;
@@ -229,10 +232,11 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
         {
             case "csv" or "tsv" or "delimited": return DataFormat.Delimited;
             case "jsonl": return DataFormat.Jsonl;
+            case "json": return DataFormat.Json;
             case "lines" or "txt": return DataFormat.Lines;
             case "parquet": return DataFormat.Parquet;
             default:
-                errors.Add($"{f.Path}.format: '{value}' is not one of csv, tsv, jsonl, lines, parquet");
+                errors.Add($"{f.Path}.format: '{value}' is not one of csv, tsv, jsonl, json, parquet, lines");
                 return null;
         }
     }

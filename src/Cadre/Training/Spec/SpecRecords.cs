@@ -33,6 +33,8 @@ public sealed record DataSpec
     public int? SampleSize { get; init; }
     /// <summary>Rows with these labels are left out of every split (and reported), e.g. an out-of-scope class. Default none.</summary>
     public IReadOnlyList<string> ExcludeLabels { get; init; } = [];
+    /// <summary>For JSON files: the top-level keys whose arrays hold the records; default the root array.</summary>
+    public IReadOnlyList<string>? Records { get; init; }
     /// <summary>
     /// Settings of one file that differ from the shared ones, by role (<c>train</c>, <c>validation</c>, <c>test</c>):
     /// <c>test: {path: test.csv, header: false, text: [1, 2], label: 0}</c>. Default none.
@@ -49,6 +51,7 @@ public sealed record FileSettings
     public DataFormat? Format { get; init; }
     public char? Delimiter { get; init; }
     public bool? Header { get; init; }
+    public IReadOnlyList<string>? Records { get; init; }
 }
 
 /// <summary><c>adapter:</c> the parameter-efficient update trained on the frozen base.</summary>
