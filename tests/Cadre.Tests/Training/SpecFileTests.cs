@@ -71,7 +71,7 @@ public sealed class SpecFileTests
         Assert.Equal(ColumnRef.At(0), s.Data.Text);
         Assert.Null(s.Data.Validation);
         Assert.Equal(0.1, s.Data.ValidationSplit);
-        Assert.Equal(("lora", 8, 16.0, 0.1), (s.Adapter.Method, s.Adapter.R, s.Adapter.Alpha, s.Adapter.Dropout));
+        Assert.Equal(("lora", 8, 16.0, 0.0), (s.Adapter.Method, s.Adapter.R, s.Adapter.Alpha, s.Adapter.Dropout));
         Assert.Equal(["attention", "ffn"], s.Adapter.Targets);
         Assert.Equal(5, s.Training.Epochs);
     }
