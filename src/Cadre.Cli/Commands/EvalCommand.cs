@@ -17,7 +17,7 @@ internal static class EvalCommand
 {
     public static Command Create(CliContext context)
     {
-        var name = new Argument<string>("name") { Description = "The specialist." };
+        var name = new Argument<string>("name") { Description = "The specialist: NAME, or NAME@REV for another version than HEAD." };
         var data = new Option<string>("--data") { Description = "A labelled file, read with the specialist's column settings.", Required = true };
         var text = new Option<string?>("--text") { Description = "Text column (name or index), if it differs from training." };
         var label = new Option<string?>("--label") { Description = "Label column (name or index), if it differs from training." };
@@ -28,7 +28,8 @@ internal static class EvalCommand
         {
             // Checked before the model is loaded, not after a long evaluation.
             var plotPath = parse.GetValue(plot) is { } p ? ConfusionPlot.CheckPath(p) : null;
-            using var model = SpecialistModel.Load(context.Home, parse.GetRequiredValue(name));
+            var at = Store.VersionSpec.Parse(parse.GetRequiredValue(name));
+            using var model = SpecialistModel.Load(context.Home, at.Name, at.Rev);
             var spec = model.Record.Spec;
             var source = SpecFile.Source(spec, Path.GetFullPath(parse.GetRequiredValue(data))) with
             {

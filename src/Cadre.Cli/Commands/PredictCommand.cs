@@ -10,7 +10,7 @@ internal static class PredictCommand
 {
     public static Command Create(CliContext context)
     {
-        var name = new Argument<string>("name") { Description = "The specialist." };
+        var name = new Argument<string>("name") { Description = "The specialist: NAME, or NAME@REV for another version than HEAD." };
         var json = new Option<bool>("--json") { Description = "One JSON object per line: {\"text\", \"label\", \"probabilities\"}." };
         var input = new Option<string?>("--input") { Description = "A file with one text per line ('-' for standard input)." };
         var texts = new Argument<string[]>("text") { Description = "Texts to classify.", Arity = ArgumentArity.ZeroOrMore };
@@ -18,7 +18,8 @@ internal static class PredictCommand
         command.SetAction(parse =>
         {
             var all = TextInputs.Read(parse.GetValue(texts), parse.GetValue(input));
-            using var model = SpecialistModel.Load(context.Home, parse.GetRequiredValue(name));
+            var at = Store.VersionSpec.Parse(parse.GetRequiredValue(name));
+            using var model = SpecialistModel.Load(context.Home, at.Name, at.Rev);
             foreach (var p in model.Predict(all))
             {
                 var ci = CultureInfo.InvariantCulture;

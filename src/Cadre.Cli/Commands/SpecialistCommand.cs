@@ -25,12 +25,13 @@ internal static class SpecialistCommand
             }
             return 0;
         });
-        var name = new Argument<string>("name") { Description = "The specialist." };
+        var name = new Argument<string>("name") { Description = "The specialist: NAME, or NAME@REV for another version than HEAD." };
         var json = new Option<bool>("--json") { Description = "Print cadre.json." };
         var show = new Command("show", "Show a specialist: base, labels, metrics, data, training.") { name, json };
         show.SetAction(parse =>
         {
-            var r = new SpecialistCatalog(context.Home).Get(parse.GetRequiredValue(name));
+            var at = Store.VersionSpec.Parse(parse.GetRequiredValue(name));
+            var r = new SpecialistCatalog(context.Home).Get(at.Name, at.Rev);
             if (parse.GetValue(json))
             {
                 context.Out.WriteLine(JsonSerializer.Serialize(r, SpecialistCatalog.Json));
@@ -46,13 +47,14 @@ internal static class SpecialistCommand
             context.Out.WriteLine("training: " + string.Join(", ", r.Training.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
             return 0;
         });
-        var exportName = new Argument<string>("name") { Description = "The specialist." };
+        var exportName = new Argument<string>("name") { Description = "The specialist: NAME, or NAME@REV for another version than HEAD." };
         var output = new Option<string>("--output", "-o") { Description = "The folder to write.", Required = true };
         var export = new Command("export", "Write a specialist as a PEFT-compatible folder (adapter_config.json, adapter_model.safetensors) with its head, labels and cadre.json.") { exportName, output };
         export.SetAction(parse =>
         {
             var target = parse.GetRequiredValue(output);
-            var files = SpecialistTransfer.Export(context.Home, parse.GetRequiredValue(exportName), target);
+            var at = Store.VersionSpec.Parse(parse.GetRequiredValue(exportName));
+            var files = SpecialistTransfer.Export(context.Home, at.Name, target, at.Rev);
             context.Out.WriteLine($"exported to {target}: {string.Join(", ", files)}");
             return 0;
         });

@@ -58,7 +58,7 @@ internal static class TrainCommand
                 foreach (var (split, m) in outcome.Record.Metrics)
                     context.Out.WriteLine($"{split}: {MetricText.Line(m)}");
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"stored specialist '{s.Name}' (best epoch {outcome.Record.Training["best_epoch"]}, {outcome.Record.Training["trainable_parameters"]:N0} trainable parameters); try: cadre predict {s.Name} \"some text\""));
+                    $"stored specialist '{s.Name}' version {outcome.Version.Number} ({outcome.Version.ShortId}; best epoch {outcome.Record.Training["best_epoch"]}, {outcome.Record.Training["trainable_parameters"]:N0} trainable parameters); try: cadre predict {s.Name} \"some text\""));
             }
             return Task.FromResult(0);
         });

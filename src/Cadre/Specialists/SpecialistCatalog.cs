@@ -5,8 +5,10 @@ using Cadre.Store;
 namespace Cadre.Specialists;
 
 /// <summary>
-/// Trained specialists under <c>CADRE_HOME/specialists/NAME/</c> (<c>cadre.json</c> and the head's tensors).
-/// A save is staged and made visible by one rename. Versioning arrives with the store issue.
+/// Trained specialists, kept as versions in the store (<see cref="CadreStore"/>): every save records a new version on
+/// top of HEAD, and a specialist's files are read from the materialized folder of the version asked for (HEAD unless
+/// a REV is given). Folders that earlier Cadre releases wrote under <c>CADRE_HOME/specialists/NAME/</c> are committed
+/// as a first version when first seen, then removed.
 /// </summary>
 public sealed class SpecialistCatalog(string home)
 {
@@ -20,71 +22,110 @@ public sealed class SpecialistCatalog(string home)
 
     private const long MaxRecordBytes = 16 << 20;
 
-    public string Folder => Path.Combine(home, "specialists");
+    public CadreStore Store { get; } = new(home);
 
-    public string FolderOf(string name) => Path.Combine(Folder, name);
+    private string LegacyFolder => Path.Combine(home, "specialists");
 
-    public IReadOnlyList<SpecialistRecord> List() => !Directory.Exists(Folder) ? []
-        : Directory.GetDirectories(Folder).Where(d => File.Exists(Path.Combine(d, SpecialistRecord.FileName)))
-            .Select(d => Read(Path.Combine(d, SpecialistRecord.FileName))).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
-
-    public SpecialistRecord Get(string name)
+    public IReadOnlyList<SpecialistRecord> List()
     {
-        BaseCatalog.ValidateName(name);
-        var file = Path.Combine(FolderOf(name), SpecialistRecord.FileName);
-        if (!File.Exists(file))
-        {
-            var known = List().Select(r => r.Name).ToList();
-            throw new CadreException($"unknown specialist '{name}'" + (known.Count > 0 ? $"; trained specialists: {string.Join(", ", known)}" : "; none trained yet (cadre train cadre.yaml)"));
-        }
-        return Read(file);
+        Migrate();
+        return Store.Specialists().Select(n => Get(n)).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Writes the record and lets <paramref name="writeFiles"/> add tensors, then replaces any older one in one rename.</summary>
-    public void Save(SpecialistRecord record, Action<string> writeFiles)
+    public bool Contains(string name)
     {
-        BaseCatalog.ValidateName(record.Name);
+        Migrate();
+        return Store.HasSpecialist(name);
+    }
+
+    /// <summary>The record of HEAD (or of <paramref name="rev"/>); an unknown name lists the stored ones.</summary>
+    public SpecialistRecord Get(string name, string? rev = null) => GetVersion(name, rev).Record;
+
+    public (SpecialistRecord Record, VersionInfo Version) GetVersion(string name, string? rev = null)
+    {
+        Migrate();
+        var version = Store.Resolve(name, rev);
+        return (RecordOf(version), version);
+    }
+
+    /// <summary>The <c>cadre.json</c> of a stored version, read straight from the store.</summary>
+    public SpecialistRecord RecordOf(VersionInfo version)
+    {
+        var what = $"{version.Name}@{version.Number}";
+        var bytes = Store.ReadFile(version, SpecialistRecord.FileName, MaxRecordBytes)
+                    ?? throw new CadreException($"{what}: the version holds no {SpecialistRecord.FileName}; not a specialist");
+        return Parse(bytes, what);
+    }
+
+    /// <summary>The folder holding HEAD's files (or <paramref name="rev"/>'s): read them, never write them.</summary>
+    public string FolderOf(string name, string? rev = null) => Store.FolderOf(GetVersion(name, rev).Version);
+
+    /// <summary>
+    /// Writes the record and lets <paramref name="writeFiles"/> add tensors into a staging folder, then records it as
+    /// a new version (its message saying where it came from) and makes it HEAD.
+    /// </summary>
+    public VersionInfo Save(SpecialistRecord record, Action<string> writeFiles, string message)
+    {
+        Refs.CheckName(record.Name);
+        Migrate();
         var staging = Path.Combine(home, "tmp", "specialist-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(staging);
         try
         {
             writeFiles(staging);
             File.WriteAllText(Path.Combine(staging, SpecialistRecord.FileName), JsonSerializer.Serialize(record, Json));
-            Directory.CreateDirectory(Folder);
-            var target = FolderOf(record.Name);
-            if (Directory.Exists(target))
-            {
-                var old = target + ".old-" + Guid.NewGuid().ToString("N")[..8];
-                Directory.Move(target, old);
-                Directory.Move(staging, target);
-                Directory.Delete(old, recursive: true);
-            }
-            else
-                Directory.Move(staging, target);
+            var (version, _) = Store.Commit(record.Name, staging, BaseOf(record), message);
+            Store.Adopt(version, staging); // the staged files are the version's: no need to rebuild them on first read
+            return version;
         }
-        catch
+        finally
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            throw;
         }
     }
 
-    /// <summary>Reads and checks a <c>cadre.json</c>.</summary>
+    public static StoreBase BaseOf(SpecialistRecord record) =>
+        new(record.Base.Name, record.Base.Architecture, record.Base.ContentHash);
+
+    /// <summary>Reads and checks a <c>cadre.json</c> file.</summary>
     public static SpecialistRecord Read(string file)
     {
         if (new FileInfo(file).Length > MaxRecordBytes)
             throw new CadreException($"{file}: larger than {MaxRecordBytes} bytes; not a specialist record");
+        return Parse(File.ReadAllBytes(file), file);
+    }
+
+    public static SpecialistRecord Parse(byte[] bytes, string what)
+    {
         try
         {
-            var record = JsonSerializer.Deserialize<SpecialistRecord>(File.ReadAllText(file), Json)
-                         ?? throw new CadreException($"{file}: empty");
+            var record = JsonSerializer.Deserialize<SpecialistRecord>(bytes, Json) ?? throw new CadreException($"{what}: empty");
             if (record.FormatVersion != SpecialistRecord.CurrentVersion)
-                throw new CadreException($"{file}: format_version {record.FormatVersion} is not supported (this Cadre reads {SpecialistRecord.CurrentVersion})");
+                throw new CadreException($"{what}: format_version {record.FormatVersion} is not supported (this Cadre reads {SpecialistRecord.CurrentVersion})");
             return record;
         }
         catch (JsonException e)
         {
-            throw new CadreException($"{file}: not a specialist record ({e.Message})");
+            throw new CadreException($"{what}: not a specialist record ({e.Message})");
         }
+    }
+
+    /// <summary>Commits each pre-store folder as a first version, then removes it (only once it is stored).</summary>
+    private void Migrate()
+    {
+        if (!Directory.Exists(LegacyFolder)) return;
+        foreach (var folder in Directory.GetDirectories(LegacyFolder))
+        {
+            var file = Path.Combine(folder, SpecialistRecord.FileName);
+            var name = Path.GetFileName(folder);
+            if (!File.Exists(file) || Store.HasSpecialist(name)) continue;
+            var record = Read(file);
+            Store.Commit(name, folder, BaseOf(record), $"migrated from {folder}");
+            var trash = Path.Combine(home, "tmp", "migrated-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(Path.GetDirectoryName(trash)!);
+            try { Directory.Move(folder, trash); Directory.Delete(trash, recursive: true); }
+            catch (DirectoryNotFoundException) { } // another process migrated it meanwhile
+        }
+        if (!Directory.EnumerateFileSystemEntries(LegacyFolder).Any()) Directory.Delete(LegacyFolder);
     }
 }

@@ -40,10 +40,14 @@ public sealed class SpecialistModel : IDisposable
 
     public SpecialistRecord Record { get; }
 
-    public static SpecialistModel Load(string home, string name)
+    /// <summary>The stored version this model was loaded from.</summary>
+    public VersionInfo Version { get; private init; } = null!;
+
+    /// <summary>Loads HEAD of <paramref name="name"/>, or the version <paramref name="rev"/> names.</summary>
+    public static SpecialistModel Load(string home, string name, string? rev = null)
     {
         var catalog = new SpecialistCatalog(home);
-        var record = catalog.Get(name);
+        var (record, version) = catalog.GetVersion(name, rev);
         var bases = new BaseCatalog(home);
         var baseRecord = bases.Get(record.Base.Name);
         if (baseRecord.ContentHash != record.Base.ContentHash)
@@ -52,13 +56,13 @@ public sealed class SpecialistModel : IDisposable
         AttachedAdapter? adapter = null;
         try
         {
-            var folder = catalog.FolderOf(name);
+            var folder = catalog.Store.FolderOf(version);
             if (record.Method != "head")
                 adapter = AdapterFiles.Load(encoder, folder, record.Method);
             var regression = record.Task == "regression";
             var head = LoadHead(Path.Combine(folder, SpecialistRecord.HeadFile), encoder.Dimension,
                                 regression ? 1 : record.Labels.Count, regression);
-            return new SpecialistModel(record, encoder, adapter, head);
+            return new SpecialistModel(record, encoder, adapter, head) { Version = version };
         }
         catch
         {

@@ -18,11 +18,11 @@ public static class SpecialistTransfer
     private static readonly string[] Known =
         [SpecialistRecord.FileName, SpecialistRecord.HeadFile, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors"];
 
-    public static IReadOnlyList<string> Export(string home, string name, string target)
+    public static IReadOnlyList<string> Export(string home, string name, string target, string? rev = null)
     {
         var catalog = new SpecialistCatalog(home);
-        var record = catalog.Get(name);
-        var source = catalog.FolderOf(name);
+        var (record, version) = catalog.GetVersion(name, rev);
+        var source = catalog.Store.FolderOf(version);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()
             && !File.Exists(Path.Combine(target, SpecialistRecord.FileName)))
             throw new CadreException($"{target}: exists and is not an exported specialist; choose an empty or new folder");
@@ -53,14 +53,14 @@ public static class SpecialistTransfer
             record = record with { Name = name };
         Store.BaseCatalog.ValidateName(record.Name);
         var catalog = new SpecialistCatalog(home);
-        if (Directory.Exists(catalog.FolderOf(record.Name)))
+        if (catalog.Contains(record.Name))
             throw new CadreException($"specialist '{record.Name}' already exists; import under another name with --name");
         Check(folder, record);
         catalog.Save(record, staging =>
         {
             foreach (var file in Known.Where(f => f != SpecialistRecord.FileName && File.Exists(Path.Combine(folder, f))))
                 File.Copy(Path.Combine(folder, file), Path.Combine(staging, file));
-        });
+        }, $"import from {Path.GetFullPath(folder)}");
         return record;
     }
 

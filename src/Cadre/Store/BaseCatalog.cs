@@ -66,10 +66,13 @@ public sealed partial class BaseCatalog(string home)
         File.WriteAllText(Path.Combine(staging, BaseRecord.FileName), JsonSerializer.Serialize(record, Json));
         Directory.CreateDirectory(BasesFolder);
         var target = FolderOf(record.Name);
+        if (Directory.Exists(target) && !replace)
+            throw new CadreException($"base '{record.Name}' already exists (use --force to replace it)");
+        // The store keeps the base too (once, whatever number of specialists use it): bundles can carry it, verify
+        // checks it, and the first version of a fully fine-tuned specialist is stored as a delta against it.
+        new CadreStore(Home).CommitBase(record.Name, staging, new StoreBase(record.Name, record.Architecture, record.ContentHash));
         if (Directory.Exists(target))
         {
-            if (!replace)
-                throw new CadreException($"base '{record.Name}' already exists (use --force to replace it)");
             var old = target + ".old-" + Guid.NewGuid().ToString("N")[..8];
             Directory.Move(target, old);
             Directory.Move(staging, target);

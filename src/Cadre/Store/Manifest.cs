@@ -24,7 +24,7 @@ public sealed record ManifestFile
     [JsonPropertyName("header")] public string? Header { get; init; }
     [JsonPropertyName("tensors")] public IReadOnlyList<ManifestTensor>? Tensors { get; init; }
 
-    public bool IsSafetensors => Header is not null;
+    [JsonIgnore] public bool IsSafetensors => Header is not null;
 
     /// <summary>Objects this file needs.</summary>
     public IEnumerable<string> ObjectIds() => Blob is not null ? [Blob] : Tensors!.Select(t => t.Id).Prepend(Header!);
@@ -64,7 +64,7 @@ public sealed record Manifest
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in m.Files ?? [])
         {
-            if (!IsSafeFileName(f.Path)) errors.Add($"unsafe file name '{f.Path}'");
+            if (!IsSafePath(f.Path)) errors.Add($"unsafe file path '{f.Path}'");
             if (!seen.Add(f.Path)) errors.Add($"file '{f.Path}' listed twice");
             if (f.Size < 0) errors.Add($"{f.Path}: negative size");
             var ids = (f.Blob is null) == (f.Header is null) || (f.Header is not null && f.Tensors is null)
@@ -79,10 +79,22 @@ public sealed record Manifest
         return m;
     }
 
-    /// <summary>Snapshot folders are flat: a plain file name, never a path, a dot-file or a device name.</summary>
+    /// <summary>A plain file name: never a path, a dot-file (so never "." or ".."), a control character or a drive.</summary>
     public static bool IsSafeFileName(string? name) =>
         !string.IsNullOrEmpty(name) && name.Length <= 255 && name[0] != '.' && name.IndexOfAny(['/', '\\', '\0', ':']) < 0
         && !name.Any(char.IsControl);
+
+    /// <summary>Deepest folder nesting a snapshot keeps (Hugging Face folders put tokenizers one or two levels down).</summary>
+    public const int MaxDepth = 4;
+
+    /// <summary>
+    /// A relative path of safe file names joined by '/': no absolute path, no "..", no hidden segment, at most
+    /// <see cref="MaxDepth"/> folders deep. A manifest from anywhere can therefore only name files inside the folder
+    /// it is materialized into.
+    /// </summary>
+    public static bool IsSafePath(string? path) =>
+        !string.IsNullOrEmpty(path) && path.Length <= 1024 && path.Split('/') is var parts
+        && parts.Length <= MaxDepth + 1 && parts.All(IsSafeFileName);
 
     public IEnumerable<string> ObjectIds() => Files.SelectMany(f => f.ObjectIds());
 

@@ -50,9 +50,9 @@ public sealed record ObjectHeader
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public DType TensorDType => Tensors.DTypes.Parse(DType ?? "") ?? throw new CadreException($"object header: unknown dtype '{DType}'");
+    [JsonIgnore] public DType TensorDType => Tensors.DTypes.Parse(DType ?? "") ?? throw new CadreException($"object header: unknown dtype '{DType}'");
 
-    public int ElementSize => Kind == ObjectKind.Tensor ? TensorDType.Size() : 1;
+    [JsonIgnore] public int ElementSize => Kind == ObjectKind.Tensor ? TensorDType.Size() : 1;
 
     public byte[] Encode()
     {

@@ -14,11 +14,14 @@ public sealed partial class Refs(string root)
     public string Folder { get; } = Path.Combine(root, "refs");
     private string Tmp => Path.Combine(root, "tmp");
 
-    /// <summary>Branch and tag names: letters, digits, '.', '_', '-', '/' inside; no "..", no leading '.' or '-'.</summary>
+    /// <summary>
+    /// Branch and tag names: up to 64 letters, digits, '.', '_' or '-', starting with a letter; no "..". A leading
+    /// letter keeps them apart from version numbers and hash prefixes, which REV also accepts.
+    /// </summary>
     public static string CheckRefName(string name, string what)
     {
-        if (!RefName().IsMatch(name) || name.Contains("..") || name.Contains("//") || name.EndsWith('/') || name is "HEAD")
-            throw new CadreException($"invalid {what} name '{name}': use up to 64 letters, digits, '.', '_', '-' or '/', starting with a letter or digit");
+        if (!RefName().IsMatch(name) || name.Contains("..") || name.EndsWith('.') || name is "HEAD" || name.EndsWith(".lock", StringComparison.Ordinal))
+            throw new CadreException($"invalid {what} name '{name}': use up to 64 letters, digits, '.', '_' or '-', starting with a letter");
         return name;
     }
 
@@ -88,13 +91,18 @@ public sealed partial class Refs(string root)
     public void WriteVersions(string name, IEnumerable<(int Number, string Id)> versions) =>
         Write($"specialists/{name}/versions", string.Join("\n", versions.Select(v => $"{v.Number} {v.Id}")));
 
-    /// <summary>Every version id a ref points at (HEADs, branches, tags, bases' records): the roots of reachability.</summary>
+    /// <summary>
+    /// Every id a ref points at (HEADs, versions, branches, tags, bases' entries): the roots of reachability. Every
+    /// version a specialist ever had stays listed in its index, so gc reclaims only what no version references.
+    /// </summary>
     public IEnumerable<(string Ref, string Id)> Roots()
     {
         foreach (var name in Specialists())
         {
             var head = Read($"specialists/{name}/HEAD");
             if (head is not null && ObjectIds.IsValid(head)) yield return ($"{name} HEAD", head);
+            foreach (var (number, id) in Versions(name))
+                yield return ($"{name} version {number}", id);
             foreach (var kind in new[] { "heads", "tags" })
             foreach (var r in List($"specialists/{name}/{kind}"))
                 if (Read($"specialists/{name}/{kind}/{r}") is { } id)
@@ -105,6 +113,6 @@ public sealed partial class Refs(string root)
                 yield return ($"base {b}", id);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex RefName();
 }

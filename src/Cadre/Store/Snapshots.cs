@@ -17,14 +17,37 @@ public static class Snapshots
     public static string Commit(ObjectStore store, string folder, Func<string, ManifestTensor, string?>? similar = null)
     {
         var files = new List<ManifestFile>();
-        foreach (var path in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
-        {
-            var name = Path.GetFileName(path);
-            if (!Manifest.IsSafeFileName(name))
-                throw new CadreException($"{path}: cannot be stored (file names must be plain, not hidden)");
+        foreach (var (path, name) in FilesOf(folder))
             files.Add(CommitFile(store, path, name, similar));
-        }
         return store.PutBlob(new Manifest { Files = files }.ToBytes());
+    }
+
+    /// <summary>Every file under <paramref name="folder"/> with its '/'-joined relative path, in ordinal order.</summary>
+    public static IReadOnlyList<(string Path, string Name)> FilesOf(string folder)
+    {
+        var result = new List<(string, string)>();
+        void Walk(string dir, string prefix, int depth)
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+            {
+                var name = prefix + Path.GetFileName(entry);
+                var info = new FileInfo(entry);
+                if (info.LinkTarget is not null)
+                    throw new CadreException($"{entry}: symbolic links cannot be stored (copy the file itself)");
+                if (!Manifest.IsSafeFileName(Path.GetFileName(entry)))
+                    throw new CadreException($"{entry}: cannot be stored (names must be plain, not hidden)");
+                if (Directory.Exists(entry))
+                {
+                    if (depth >= Manifest.MaxDepth)
+                        throw new CadreException($"{entry}: folders nest deeper than {Manifest.MaxDepth} levels");
+                    Walk(entry, name + "/", depth + 1);
+                }
+                else
+                    result.Add((entry, name));
+            }
+        }
+        Walk(folder, "", 0);
+        return result.OrderBy(r => r.Item2, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Stores one file; a safetensors file whose data rebuilds it exactly is split into tensors.</summary>
@@ -33,14 +56,19 @@ public static class Snapshots
         var size = new FileInfo(path).Length;
         if (name.EndsWith(".safetensors", StringComparison.Ordinal) && TryHeader(path, size) is { } header)
         {
-            using var reader = SafetensorsReader.Open(path);
-            if (Rebuildable(reader.Tensors, size - 8 - header.Length))
+            IReadOnlyList<TensorInfo> infos;
+            using (var reader = SafetensorsReader.Open(path)) infos = reader.Tensors;
+            var dataStart = 8 + header.Length;
+            if (Rebuildable(infos, size - dataStart))
             {
+                // Plain reads rather than the reader's memory map: mapped pages would count toward the process's
+                // resident memory, and a commit must stay at a few chunks whatever the checkpoint's size.
                 var tensors = new List<ManifestTensor>();
-                foreach (var info in reader.Tensors)
+                foreach (var info in infos)
                 {
                     var entry = new ManifestTensor(info.Name, info.DType.Name(), info.Shape, "");
-                    var id = store.PutTensor(info.DType, info.Shape, () => reader.OpenRead(info.Name), similar?.Invoke(name, entry));
+                    var id = store.PutTensor(info.DType, info.Shape, () => FileRange.Open(path, dataStart + info.Begin, info.ByteLength),
+                                             similar?.Invoke(name, entry));
                     tensors.Add(entry with { Id = id });
                 }
                 return new ManifestFile { Path = name, Size = size, Header = store.PutBlob(header), Tensors = tensors };
@@ -112,6 +140,7 @@ public static class Snapshots
         foreach (var file in manifest.Files)
         {
             var path = Path.Combine(folder, file.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 WriteFile(store, file, output);
@@ -121,5 +150,23 @@ public static class Snapshots
             if (written != file.Size)
                 throw new CadreException($"{file.Path}: rebuilt {written} bytes, the manifest says {file.Size}");
         }
+    }
+
+    /// <summary>Null when <paramref name="folder"/> holds exactly the snapshot's files, else what differs.</summary>
+    public static string? Differences(ObjectStore store, string manifestId, string folder)
+    {
+        var manifest = Read(store, manifestId);
+        var present = FilesOf(folder).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in manifest.Files)
+        {
+            var path = Path.Combine(folder, file.Path);
+            if (!present.Remove(file.Path)) return $"{file.Path} is missing";
+            if (new FileInfo(path).Length != file.Size) return $"{file.Path} has another size";
+            using var actual = File.OpenRead(path);
+            using var expected = new HashingSink();
+            WriteFile(store, file, expected);
+            if (expected.Hex != ObjectIds.OfBlob(actual)) return $"{file.Path} has other contents";
+        }
+        return present.Count > 0 ? $"{present.First()} is not part of it" : null;
     }
 }

@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 namespace Cadre.Training;
 
 /// <summary>What one specialist's training produced, for the summary the CLI prints.</summary>
-public sealed record TrainOutcome(SpecialistRecord Record, DataCheckReport Check, IReadOnlyList<EpochLog> Epochs, bool Resumed);
+public sealed record TrainOutcome(SpecialistRecord Record, DataCheckReport Check, IReadOnlyList<EpochLog> Epochs, bool Resumed, VersionInfo Version);
 
 /// <summary>Callbacks and switches of one training run.</summary>
 public sealed record TrainOptions
@@ -128,14 +128,18 @@ public sealed class SpecialistTrainer(string home)
                 ["head_learning_rate"] = headLearningRate,
             },
         };
-        new SpecialistCatalog(home).Save(record, folder =>
+        var headline = metrics.TryGetValue("test", out var tm) ? ("test", tm) : ("validation", metrics["validation"]);
+        var (metricName, metricValue) = MetricText.Headline(headline.Item2);
+        var message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"train {method} on {baseRecord.Name} ({train.Count} rows, {result.Epochs.Count} epochs): {headline.Item1} {metricName} {metricValue:F4}");
+        var version = new SpecialistCatalog(home).Save(record, folder =>
         {
             SafetensorsWriter.Write(Path.Combine(folder, SpecialistRecord.HeadFile), head.state_dict(),
                                     new Dictionary<string, string> { ["format"] = "cadre", ["method"] = method });
             if (adapter is not null)
                 AdapterFiles.Save(adapter, folder);
-        });
-        return new TrainOutcome(record, check, result.Epochs, result.Resumed);
+        }, message);
+        return new TrainOutcome(record, check, result.Epochs, result.Resumed, version);
     }
 
     /// <summary>Population standard deviation of regression targets (1 when there are none).</summary>
