@@ -35,7 +35,7 @@ internal static class DiffCommand
                 {
                     from = new { name = a.Name, number = a.Number, id = a.Id },
                     to = new { name = b.Name, number = b.Number, id = b.Id },
-                    report.Tensors, lora_sites = report.LoraSites, report.Files,
+                    tensors = report.Tensors, lora_sites = report.LoraSites, files = report.Files,
                 }, DiffReport.Json));
                 return 0;
             }

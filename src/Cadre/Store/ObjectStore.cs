@@ -60,6 +60,7 @@ public sealed class ObjectStore(string root)
             throw new CadreException($"object {id[..12]}: {raw.Length} bytes, more than the {limit} expected here");
         var bytes = new byte[raw.Length];
         raw.ReadExactly(bytes);
+        raw.ReadByte(); // at the end: a payload that holds more than its declared size throws here
         return bytes;
     }
 
