@@ -78,6 +78,9 @@ public static class CadreCli
         BranchCommand.CreateTag(context),
         StoreCommands.Gc(context),
         StoreCommands.Verify(context),
+        BundleCommand.Create(context),
+        BundleCommand.Push(context),
+        BundleCommand.Pull(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

@@ -14,12 +14,21 @@ public sealed class ObjectStore(string root)
     public string ObjectsFolder => Path.Combine(Root, "objects");
     public string TmpFolder => Path.Combine(Root, "tmp");
 
+    /// <summary>
+    /// Another store to read objects from when this one lacks them: a bundle is staged in a store of its own whose
+    /// fallback is the receiver's, so its deltas decode against objects on either side before any is installed.
+    /// </summary>
+    public ObjectStore? Fallback { get; init; }
+
     public string PathOf(string id) => Path.Combine(ObjectsFolder, ObjectIds.Check(id, "object")[..2], id[2..]);
 
-    public bool Has(string id) => ObjectIds.IsValid(id) && File.Exists(PathOf(id));
+    public bool Has(string id) => ObjectIds.IsValid(id) && (File.Exists(PathOf(id)) || Fallback?.Has(id) == true);
+
+    /// <summary>True when this store itself (not its fallback) holds the object.</summary>
+    public bool HasLocal(string id) => ObjectIds.IsValid(id) && File.Exists(PathOf(id));
 
     /// <summary>Bytes the object takes on disk.</summary>
-    public long StoredSize(string id) => new FileInfo(PathOf(id)).Length;
+    public long StoredSize(string id) => HasLocal(id) || Fallback is null ? new FileInfo(PathOf(id)).Length : Fallback.StoredSize(id);
 
     public ObjectHeader ReadHeader(string id)
     {
@@ -207,11 +216,19 @@ public sealed class ObjectStore(string root)
         catch (IOException e) { return e.Message; }
     }
 
+    /// <summary>The object's file as stored (header and payload), for copying it into a bundle.</summary>
+    public FileStream OpenStored(string id) => OpenFile(id);
+
     private FileStream OpenFile(string id)
     {
+        if (Fallback is not null && !HasLocal(id) && Fallback.Has(id))
+            return Fallback.OpenFile(id);
         try
         {
-            return new FileStream(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
+            var path = PathOf(id);
+            if (new FileInfo(path).LinkTarget is not null) // never follow a link planted in a store folder
+                throw new CadreException($"object {id[..12]} is a symbolic link, not an object file");
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
