@@ -60,10 +60,11 @@ internal static class SpecialistCommand
         });
         var folder = new Argument<string>("folder") { Description = "A folder written by 'cadre specialist export'." };
         var rename = new Option<string?>("--name") { Description = "Store under this name instead of the one in cadre.json." };
-        var import = new Command("import", "Import an exported specialist folder.") { folder, rename };
+        var newVersion = new Option<bool>("--new-version") { Description = "Record the folder as the next version of an existing specialist of that name." };
+        var import = new Command("import", "Import an exported specialist folder.") { folder, rename, newVersion };
         import.SetAction(parse =>
         {
-            var record = SpecialistTransfer.Import(context.Home, parse.GetRequiredValue(folder), parse.GetValue(rename));
+            var record = SpecialistTransfer.Import(context.Home, parse.GetRequiredValue(folder), parse.GetValue(rename), parse.GetValue(newVersion));
             context.Out.WriteLine($"imported specialist '{record.Name}' ({record.Method} on base '{record.Base.Name}', {record.Labels.Count} labels)");
             if (!new Store.BaseCatalog(context.Home).List().Any(b => b.Name == record.Base.Name))
                 context.Out.WriteLine($"note: base '{record.Base.Name}' is not imported here yet; import it before predicting (cadre base import ... --name {record.Base.Name})");

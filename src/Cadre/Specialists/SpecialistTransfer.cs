@@ -38,8 +38,12 @@ public static class SpecialistTransfer
         return written;
     }
 
-    /// <summary>Checks an exported folder and stores it as <paramref name="name"/> (default: the name in its cadre.json).</summary>
-    public static SpecialistRecord Import(string home, string folder, string? name = null)
+    /// <summary>
+    /// Checks an exported folder and stores it as <paramref name="name"/> (default: the name in its cadre.json): a new
+    /// specialist, or with <paramref name="newVersion"/> a new version on top of an existing one's HEAD (a specialist
+    /// retrained elsewhere, or edited by hand).
+    /// </summary>
+    public static SpecialistRecord Import(string home, string folder, string? name = null, bool newVersion = false)
     {
         if (!Directory.Exists(folder))
             throw new CadreException($"{folder}: no such folder");
@@ -53,8 +57,10 @@ public static class SpecialistTransfer
             record = record with { Name = name };
         Store.BaseCatalog.ValidateName(record.Name);
         var catalog = new SpecialistCatalog(home);
-        if (catalog.Contains(record.Name))
-            throw new CadreException($"specialist '{record.Name}' already exists; import under another name with --name");
+        if (catalog.Contains(record.Name) && !newVersion)
+            throw new CadreException($"specialist '{record.Name}' already exists; import under another name with --name, or as its next version with --new-version");
+        if (newVersion && !catalog.Contains(record.Name))
+            throw new CadreException($"--new-version: there is no specialist '{record.Name}' yet to add a version to");
         Check(folder, record);
         catalog.Save(record, staging =>
         {
