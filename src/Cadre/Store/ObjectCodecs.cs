@@ -12,7 +12,8 @@ internal static class ObjectCodecs
     public const int ChunkBytes = 1 << 20;
 
     /// <summary>Writes the payload of <paramref name="codec"/> for <paramref name="size"/> raw bytes.</summary>
-    public static void Encode(ObjectCodec codec, int elementSize, long size, Stream raw, Stream? baseRaw, Stream output)
+    public static void Encode(ObjectCodec codec, int elementSize, long size, Stream raw, Stream? baseRaw, Stream output,
+                              LowRankFactors? factors = null, Tensors.DType dtype = default)
     {
         if (codec == ObjectCodec.Raw)
         {
@@ -26,8 +27,10 @@ internal static class ObjectCodecs
             return;
         }
         var chunk = new byte[ChunkBytes];
-        var other = codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse ? new byte[ChunkBytes] : null;
+        var other = codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse or ObjectCodec.LowRank ? new byte[ChunkBytes] : null;
         var shuffled = new byte[ChunkBytes];
+        var scratch = codec == ObjectCodec.LowRank ? new double[ChunkBytes / elementSize] : null;
+        if (codec == ObjectCodec.LowRank) LowRankCodec.WriteFactors(zlib, factors!);
         long gap = 0;
         for (long pos = 0; pos < size; pos += ChunkBytes)
         {
@@ -40,7 +43,9 @@ internal static class ObjectCodecs
                 gap = WriteChanges(zlib, chunk.AsSpan(0, n), other.AsSpan(0, n), elementSize, gap);
                 continue;
             }
-            if (codec == ObjectCodec.XorDeflate)
+            if (codec == ObjectCodec.LowRank)
+                LowRankCodec.Reconstruct(dtype, factors!, pos / elementSize, other.AsSpan(0, n), other.AsSpan(0, n), scratch!);
+            if (codec is ObjectCodec.XorDeflate or ObjectCodec.LowRank)
                 for (var i = 0; i < n; i++) chunk[i] ^= other![i];
             Shuffle(chunk.AsSpan(0, n), shuffled.AsSpan(0, n), elementSize);
             zlib.Write(shuffled, 0, n);
@@ -149,6 +154,8 @@ internal sealed class DecodingStream : Stream
     private int _chunkLength, _chunkPos;
     private long _produced;
     private long _pendingGap = -1; // sparse: elements until the next change; -1 = read the next pair
+    private LowRankFactors? _factors; // low rank: read from the payload before the first chunk
+    private double[]? _values;
 
     public DecodingStream(ObjectHeader header, Stream payload, Stream? baseRaw, string what)
     {
@@ -156,9 +163,9 @@ internal sealed class DecodingStream : Stream
         _what = what;
         _payload = header.Codec == ObjectCodec.Raw ? payload : new ZLibStream(payload, CompressionMode.Decompress);
         _base = baseRaw;
-        var chunk = header.Codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate ? header.Chunk : ObjectCodecs.ChunkBytes;
+        var chunk = header.Codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate or ObjectCodec.LowRank ? header.Chunk : ObjectCodecs.ChunkBytes;
         _chunk = new byte[(int)Math.Min(chunk, Math.Max(header.Size, 1))];
-        _scratch = header.Codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate or ObjectCodec.Sparse ? new byte[_chunk.Length] : [];
+        _scratch = header.Codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate or ObjectCodec.Sparse or ObjectCodec.LowRank ? new byte[_chunk.Length] : [];
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -202,6 +209,15 @@ internal sealed class DecodingStream : Stream
                 case ObjectCodec.Sparse:
                     _base!.ReadExactly(_chunk, 0, n);
                     ApplyChanges(n, es);
+                    break;
+                case ObjectCodec.LowRank:
+                    _factors ??= LowRankCodec.ReadFactors(_payload, _header.Rank, _header.Shape![0], _header.Shape[1]);
+                    _values ??= new double[_chunk.Length / es];
+                    _payload.ReadExactly(_scratch, 0, n);
+                    ObjectCodecs.Unshuffle(_scratch.AsSpan(0, n), _chunk.AsSpan(0, n), es);
+                    _base!.ReadExactly(_scratch, 0, n);
+                    LowRankCodec.Reconstruct(_header.TensorDType, _factors, _produced / es, _scratch.AsSpan(0, n), _scratch.AsSpan(0, n), _values);
+                    for (var i = 0; i < n; i++) _chunk[i] ^= _scratch[i];
                     break;
             }
         }

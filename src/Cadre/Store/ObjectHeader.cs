@@ -15,9 +15,10 @@ public enum ObjectKind { Tensor, Blob }
 /// zlib: a float's sign and exponent bytes repeat far more than its mantissa, so grouping them roughly doubles what
 /// zlib saves. <c>XorDeflate</c>: XOR with the raw bytes of <see cref="ObjectHeader.Base"/> (same dtype and shape),
 /// then shuffled and zlib: a small update leaves high bytes equal, so they XOR to runs of zeros. <c>Sparse</c>: the
-/// elements that differ from the base's, as (gap, element) pairs, zlib.
+/// elements that differ from the base's, as (gap, element) pairs, zlib. <c>LowRank</c>: a matrix as its base plus
+/// U·V (rank <see cref="ObjectHeader.Rank"/>) plus an exact residual (see <see cref="LowRankCodec"/>), zlib.
 /// </summary>
-public enum ObjectCodec { Raw, Deflate, ShuffleDeflate, XorDeflate, Sparse }
+public enum ObjectCodec { Raw, Deflate, ShuffleDeflate, XorDeflate, Sparse, LowRank }
 
 /// <summary>
 /// The header of an object file (format <c>cadre-object-v1</c>): <c>"CADROBJ1"</c>, the header's JSON length
@@ -43,6 +44,11 @@ public sealed record ObjectHeader
     [JsonPropertyName("base")] public string? Base { get; init; }
     /// <summary>Objects beneath this one in its delta chain (0 for a self-contained object).</summary>
     [JsonPropertyName("depth")] public int Depth { get; init; }
+    /// <summary>LowRank only: the rank r of the factors U (m × r) and V (r × n).</summary>
+    [JsonPropertyName("rank")] public int Rank { get; init; }
+
+    /// <summary>True for the codecs that apply to the raw bytes of <see cref="Base"/>.</summary>
+    [JsonIgnore] public bool IsDelta => Codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse or ObjectCodec.LowRank;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -111,15 +117,22 @@ public sealed record ObjectHeader
                     errors.Add($"size {Size} does not match dtype {DType} and shape [{string.Join(", ", Shape)}]");
             }
         }
-        else if (Codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse or ObjectCodec.ShuffleDeflate)
+        else if (Codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse or ObjectCodec.ShuffleDeflate or ObjectCodec.LowRank)
             errors.Add($"a blob cannot use codec {Codec}");
-        if (Codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse)
+        if (Codec == ObjectCodec.LowRank)
+        {
+            if (Shape is not { Length: 2 } || DType is not ("F32" or "F16" or "BF16")) errors.Add("a low-rank object must be a float matrix");
+            else if (Rank < 1 || Rank > LowRankCodec.MaxRank || (Shape[0] + Shape[1]) * Rank * 4 > Size)
+                errors.Add($"rank {Rank} is impossible for shape [{string.Join(", ", Shape)}]");
+        }
+        else if (Rank != 0) errors.Add("only a low-rank object has a rank");
+        if (IsDelta)
         {
             if (!ObjectIds.IsValid(Base)) errors.Add("delta without a valid base id");
             if (Depth is < 1 or > MaxDepth) errors.Add($"delta depth {Depth} outside 1..{MaxDepth}");
         }
         else if (Base is not null || Depth != 0) errors.Add("a self-contained object names a base");
-        if (Codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate && (Chunk <= 0 || Chunk % Math.Max(1, ElementSizeOrOne) != 0))
+        if (Codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate or ObjectCodec.LowRank && (Chunk <= 0 || Chunk % Math.Max(1, ElementSizeOrOne) != 0))
             errors.Add($"bad chunk size {Chunk}");
         if (errors.Count > 0)
             throw new CadreException($"{what}: invalid object header: {string.Join("; ", errors)}");

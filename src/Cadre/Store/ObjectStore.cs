@@ -99,7 +99,8 @@ public sealed class ObjectStore(string root)
     /// <summary>
     /// Stores a tensor whose raw bytes <paramref name="openRaw"/> yields (opened once per pass) and returns its id.
     /// With a <paramref name="similar"/> tensor (an earlier version of it: same dtype and shape) the change alone is
-    /// stored, sparse when few elements changed, else XOR; whichever encoding is smaller on disk is kept.
+    /// stored: sparse when few elements changed; else, for a float matrix whose change is of low rank, its factors
+    /// plus an exact residual, or XOR; whichever encoding is smallest on disk is kept.
     /// </summary>
     public string PutTensor(DType dtype, long[] shape, Func<Stream> openRaw, string? similar = null, string? knownId = null)
     {
@@ -111,8 +112,9 @@ public sealed class ObjectStore(string root)
         ObjectHeader Header(ObjectCodec codec) => new()
         {
             Kind = ObjectKind.Tensor, DType = dtype.Name(), Shape = shape, Size = size, Codec = codec,
-            Chunk = codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate ? ObjectCodecs.ChunkBytes : 0,
+            Chunk = codec is ObjectCodec.ShuffleDeflate or ObjectCodec.XorDeflate or ObjectCodec.LowRank ? ObjectCodecs.ChunkBytes : 0,
         };
+        LowRankFactors? factors = null;
         var codecs = new List<ObjectCodec> { ObjectCodec.ShuffleDeflate };
         ObjectHeader? baseHeader = null;
         if (similar is not null && similar != id && Has(similar) && size > 0)
@@ -128,22 +130,28 @@ public sealed class ObjectStore(string root)
                 var elements = size / dtype.Size();
                 // A change pair costs its element plus a 1-3 byte gap; worth it when under a quarter of the elements changed.
                 codecs = changed * 4 < elements ? [ObjectCodec.Sparse] : [ObjectCodec.XorDeflate, ObjectCodec.ShuffleDeflate];
+                if (changed * 4 >= elements && LowRankCodec.Applies(dtype, shape))
+                {
+                    factors = LowRankCodec.Factor(dtype, shape, openRaw, () => OpenRaw(similar));
+                    if (factors is not null) codecs.Insert(0, ObjectCodec.LowRank);
+                }
             }
             else baseHeader = null;
         }
-        Write(id, codec => codec is ObjectCodec.Sparse or ObjectCodec.XorDeflate
-                  ? Header(codec) with { Base = similar, Depth = baseHeader!.Depth + 1 }
+        Write(id, codec => codec is ObjectCodec.Sparse or ObjectCodec.XorDeflate or ObjectCodec.LowRank
+                  ? Header(codec) with { Base = similar, Depth = baseHeader!.Depth + 1, Rank = codec == ObjectCodec.LowRank ? factors!.Rank : 0 }
                   : Header(codec),
-              codecs, openRaw, baseHeader is null ? null : () => OpenRaw(similar!), dtype.Size());
+              codecs, openRaw, baseHeader is null ? null : () => OpenRaw(similar!), dtype.Size(), factors, dtype);
         return id;
     }
 
     /// <summary>
     /// Encodes with each codec in turn, keeping the first whose payload is under 85 % of the raw size (else the
-    /// smallest, or raw bytes when no codec saves anything), then renames it into place.
+    /// smallest, or raw bytes when no codec saves anything), then renames it into place. A low-rank encoding is always
+    /// compared with the next codec (XOR): its residual may cost more than the factors save.
     /// </summary>
     private void Write(string id, Func<ObjectCodec, ObjectHeader> header, IReadOnlyList<ObjectCodec> codecs,
-                       Func<Stream> openRaw, Func<Stream>? openBase, int elementSize)
+                       Func<Stream> openRaw, Func<Stream>? openBase, int elementSize, LowRankFactors? factors = null, DType dtype = default)
     {
         Directory.CreateDirectory(TmpFolder);
         string? best = null;
@@ -157,8 +165,8 @@ public sealed class ObjectStore(string root)
             {
                 output.Write(header(codec).Encode());
                 using var raw = openRaw();
-                using var baseRaw = codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse ? openBase!() : null;
-                ObjectCodecs.Encode(codec, elementSize, rawSize, raw, baseRaw, output);
+                using var baseRaw = codec is ObjectCodec.XorDeflate or ObjectCodec.Sparse or ObjectCodec.LowRank ? openBase!() : null;
+                ObjectCodecs.Encode(codec, elementSize, rawSize, raw, baseRaw, output, factors, dtype);
                 output.Flush(flushToDisk: true);
             }
             var length = new FileInfo(tmp).Length;
@@ -168,7 +176,7 @@ public sealed class ObjectStore(string root)
                 (best, bestLength) = (tmp, length);
             }
             else File.Delete(tmp);
-            if (bestLength < rawSize * 0.85) break;
+            if (bestLength < rawSize * 0.85 && codec != ObjectCodec.LowRank) break;
         }
         Install(best!, id);
     }
