@@ -168,7 +168,9 @@ public sealed partial class CadreStore
         if (FindBase(baseModel) is { } entry)
             foreach (var t in Snapshots.Read(Objects, entry.Manifest).Files.SelectMany(f => f.Tensors ?? []))
                 fromBase.TryAdd(t.Name, t.Id);
-        return (file, tensor) => previous.TryGetValue((file, tensor.Name), out var id) ? id
-            : fromBase.GetValueOrDefault(tensor.Name);
+        // A chain at its longest restarts against the base's tensor (depth 0) rather than as a whole new copy.
+        return (file, tensor) =>
+            previous.TryGetValue((file, tensor.Name), out var id) && (!fromBase.ContainsKey(tensor.Name) || Objects.ReadHeader(id).Depth < ObjectHeader.MaxDepth)
+                ? id : fromBase.GetValueOrDefault(tensor.Name);
     }
 }

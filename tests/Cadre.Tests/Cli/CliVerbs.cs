@@ -6,7 +6,7 @@ internal static class CliVerbs
     public static readonly string[] All =
     [
         "base", "base import", "base list", "base show", "embed", "generate", "quickstart", "train", "predict", "eval", "specialist", "specialist list", "specialist show", "specialist export", "specialist import",
-        "bench", "bench matmul", "bench embed", "bench specialists", "bench train",
+        "bench", "bench matmul", "bench embed", "bench specialists", "bench train", "bench store",
         "log", "show", "diff", "checkout", "branch", "tag", "gc", "verify", "bundle", "bundle create", "bundle apply", "push", "pull",
     ];
 }
