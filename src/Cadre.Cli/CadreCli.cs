@@ -78,6 +78,7 @@ public static class CadreCli
         BranchCommand.CreateTag(context),
         StoreCommands.Gc(context),
         StoreCommands.Verify(context),
+        GitCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];
