@@ -82,7 +82,7 @@ internal static class GitCommand
             foreach (var f in files)
                 context.Out.WriteLine(f.Status switch
                 {
-                    "ok" or "missing" => string.Create(ci, $"{f.Status,-11} {f.Size,14:N0} bytes {f.Tensors?.ToString(ci) ?? "-",6} tensors  {f.Path}{(f.Missing > 0 ? $"  ({f.Missing} of {f.Objects} objects missing: cadre pull)" : "")}"),
+                    "ok" or "missing" => string.Create(ci, $"{f.Status,-11} {f.Size,14:N0} bytes {f.Tensors?.ToString(ci) ?? "-",6} tensors  {f.Path}{(f.Missing > 0 ? $"  ({f.Missing} objects missing from the store: cadre pull)" : "")}"),
                     "not-cleaned" => string.Create(ci, $"{f.Status,-11} {f.Size,14:N0} bytes {"-",6} tensors  {f.Path}  (committed before cadre git install: git add --renormalize .)"),
                     _ => $"{f.Status,-11} {f.Path}: {f.Problem}",
                 });

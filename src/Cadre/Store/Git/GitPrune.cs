@@ -22,17 +22,18 @@ public static class GitPrune
         int kept = 0, dropped = 0, young = 0, restored = 0;
         var rooted = new HashSet<string>(StringComparer.Ordinal);
         var cutoff = DateTime.UtcNow - grace;
-        foreach (var (id, recorded) in git.Roots())
-        {
-            rooted.Add(id);
-            if (neededIds.ContainsKey(id)) kept++;
-            else if (recorded > cutoff) young++;
-            else
+        using (StoreLock.Acquire(git.Store.Root, StoreLock.RefsLock))
+            foreach (var (id, recorded) in git.Roots())
             {
-                dropped++;
-                if (!dryRun) git.RemoveRoot(id);
+                rooted.Add(id);
+                if (neededIds.ContainsKey(id)) kept++;
+                else if (recorded > cutoff) young++;
+                else
+                {
+                    dropped++;
+                    if (!dryRun) git.RemoveRoot(id);
+                }
             }
-        }
         var missing = new List<string>();
         foreach (var (id, (path, manifest)) in neededIds.OrderBy(p => p.Value.Path, StringComparer.Ordinal))
         {

@@ -14,7 +14,7 @@ public sealed record GitTrackedFile(
     [property: JsonPropertyName("size")] long? Size,
     [property: JsonPropertyName("tensors")] int? Tensors,
     [property: JsonPropertyName("objects")] int? Objects,
-    [property: JsonPropertyName("missing")] int? Missing,
+    [property: JsonPropertyName("missing")] int? Missing, // delta bases included
     [property: JsonPropertyName("blob")] string Blob,
     [property: JsonPropertyName("problem")] string? Problem);
 

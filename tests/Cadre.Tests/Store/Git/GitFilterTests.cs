@@ -20,7 +20,9 @@ public sealed class GitFilterTests
         var w = StoreFixtures.Random(2000, 1);
         var v1 = h.WriteCheckpoint("model.safetensors", W(w), B(1, 2, 3));
         var other = h.WriteCheckpoint("sub/head.safetensors", B(4, 5));
+        File.WriteAllText(h.PathOf("notes.safetensors"), "not safetensors at all"); // kept whole, as one blob
         h.Commit("one");
+        Assert.Contains("\"blob\":", h.Git("cat-file", "-p", "HEAD:notes.safetensors").Ok().Out);
         w[7] += 0.5f;
         var v2 = h.WriteCheckpoint("model.safetensors", W(w), B(1, 2, 3));
         h.Commit("two");
@@ -43,9 +45,11 @@ public sealed class GitFilterTests
         Assert.Equal(v2, File.ReadAllBytes(h.PathOf("model.safetensors")));
         File.Delete(h.PathOf("model.safetensors"));
         File.Delete(h.PathOf("sub/head.safetensors"));
+        File.Delete(h.PathOf("notes.safetensors"));
         h.Git("checkout", "-q", "-f", "HEAD~1").Ok(); // detached, the whole tree of the first commit
         Assert.Equal(v1, File.ReadAllBytes(h.PathOf("model.safetensors")));
         Assert.Equal(other, File.ReadAllBytes(h.PathOf("sub/head.safetensors")));
+        Assert.Equal("not safetensors at all", File.ReadAllText(h.PathOf("notes.safetensors")));
     }
 
     [Fact]
