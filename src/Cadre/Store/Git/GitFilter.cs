@@ -14,6 +14,12 @@ public sealed class GitFilter(GitStore git)
 
     public GitStore Git { get; } = git;
 
+    /// <summary>
+    /// <c>CADRE_GIT_SKIP_SMUDGE=1</c>: checkouts write the manifests themselves (a clone before its objects are
+    /// fetched); clean passes them through unchanged, so git sees no change, and a later checkout writes the files.
+    /// </summary>
+    public const string SkipSmudgeVariable = "CADRE_GIT_SKIP_SMUDGE";
+
     /// <summary>The text git should store for <paramref name="path"/>, whose content is in <paramref name="spool"/>. Call under <see cref="GitStore.WriteLock"/>.</summary>
     public byte[] Clean(string path, string spool)
     {
@@ -37,7 +43,7 @@ public sealed class GitFilter(GitStore git)
     public SmudgePlan PrepareSmudge(string path, string spool)
     {
         var manifest = ReadManifestFile(spool, path);
-        if (manifest is null) return new SmudgePlan(path, null, spool, Git);
+        if (manifest is null || Environment.GetEnvironmentVariable(SkipSmudgeVariable) == "1") return new SmudgePlan(path, null, spool, Git);
         var missing = manifest.MissingObjects(Git.Objects);
         if (missing.Count > 0) throw Git.MissingObjects(path, missing);
         Git.RecordRoot(manifest);

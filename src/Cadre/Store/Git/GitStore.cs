@@ -89,5 +89,6 @@ public sealed class GitStore
     /// <summary>The error for a checkpoint whose objects this store lacks, saying where to get them.</summary>
     public CadreException MissingObjects(string path, IReadOnlyList<string> missing) => new(
         $"{path}: {missing.Count} object{(missing.Count == 1 ? "" : "s")} missing from the store at {Store.Root} "
-        + $"(first: {missing[0]}); fetch them with 'cadre pull', or point 'git config {HomeKey}' at the Cadre home that has them");
+        + $"(first: {missing[0]}); fetch them with 'cadre pull', or point 'git config {HomeKey}' at the Cadre home that has them "
+        + $"({GitFilter.SkipSmudgeVariable}=1 checks out the manifests instead)");
 }

@@ -132,6 +132,11 @@ public sealed class GitFilterTests
         Assert.NotEqual(0, checkout.ExitCode);
         Assert.Contains("missing from the store", checkout.Error);
         Assert.Contains("cadre pull", checkout.Error);
+        // Without the objects, a checkout can still write the manifests themselves, and git sees them as unchanged.
+        var skip = new Dictionary<string, string> { [GitFilter.SkipSmudgeVariable] = "1" };
+        h.GitWith(skip, "checkout", "--", "model.safetensors").Ok();
+        Assert.StartsWith("cadre-git-manifest 1\n", File.ReadAllText(h.PathOf("model.safetensors")));
+        Assert.Equal("", h.Git("status", "--porcelain").Ok().Out);
     }
 
     [Fact]

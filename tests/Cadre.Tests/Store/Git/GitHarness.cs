@@ -41,6 +41,8 @@ internal sealed class GitHarness : IDisposable
 
     public Result Git(params string[] arguments) => Run("git", arguments);
 
+    public Result GitWith(IReadOnlyDictionary<string, string> environment, params string[] arguments) => Run("git", arguments, environment);
+
     public Result Cadre(params string[] arguments) =>
         Run(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [CadreDll, .. arguments]);
 
@@ -59,7 +61,7 @@ internal sealed class GitHarness : IDisposable
 
     public string[] TraceLines() => File.Exists(Trace) ? File.ReadAllLines(Trace) : [];
 
-    private Result Run(string program, string[] arguments)
+    private Result Run(string program, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -78,6 +80,7 @@ internal sealed class GitHarness : IDisposable
         env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "t@example.com";
         env["GIT_TERMINAL_PROMPT"] = "0";
         env["GIT_PAGER"] = env["PAGER"] = "cat";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) env[key] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
