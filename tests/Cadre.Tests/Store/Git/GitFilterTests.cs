@@ -175,6 +175,26 @@ public sealed class GitFilterTests
     }
 
     [Fact]
+    public void InstallTwiceChangesNothingAndKeepsTheUsersLines()
+    {
+        using var h = new GitHarness(install: false);
+        File.WriteAllText(h.PathOf(".gitattributes"), "*.txt text\n");
+        var cli = new CliRunner(h.Home);
+        var command = "'/opt/my cadre/cadre'";
+        Assert.Contains("cannot tell how git should run cadre", cli.Run("git", "install", "-C", h.Repo).Error); // the test host is not cadre
+        Assert.Contains("updated", cli.Run("git", "install", "-C", h.Repo, "--command", command).Out);
+        var once = File.ReadAllText(h.PathOf(".gitattributes"));
+        Assert.Contains("kept", cli.Run("git", "install", "-C", h.Repo, "--command", command).Out);
+        Assert.Equal(once, File.ReadAllText(h.PathOf(".gitattributes")));
+        Assert.Equal("*.txt text\n*.safetensors filter=cadre diff=cadre merge=cadre -text\n", once);
+        Assert.Equal(command + " git filter-process\n", h.Git("config", "--local", "filter.cadre.process").Ok().Out);
+        Assert.Equal(command + " git merge-driver %O %A %B %P\n", h.Git("config", "--local", "merge.cadre.driver").Ok().Out);
+        Assert.Equal("true\n", h.Git("config", "--local", "filter.cadre.required").Ok().Out);
+        Assert.Matches("^[0-9a-f]{32}\n$", h.Git("config", "--local", "cadre.repository").Ok().Out);
+        Assert.Equal(1, cli.Run("git", "install", "-C", h.Repo, "--command", command, "--strategy", "median").ExitCode);
+    }
+
+    [Fact]
     public void OutsideARepositoryTheGitVerbsSaySo()
     {
         using var dir = new TempDir();
