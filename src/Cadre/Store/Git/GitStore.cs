@@ -9,7 +9,8 @@ namespace Cadre.Store.Git;
 /// <c>refs/git/REPO/roots/ID</c> (ID: the store manifest of that checkpoint), which gc and verify follow like any
 /// other ref; <see cref="GitPrune"/> drops the roots that no commit, reflog entry or index of the repository needs.
 /// REPO is a random id kept in the repository's config (<c>cadre.repository</c>), so moving the repository keeps its
-/// roots, and two clones sharing one store keep each other's objects.
+/// roots, and two clones sharing one store keep each other's objects; a copy made with cp -r (same config) gets a new
+/// id on first use.
 /// </summary>
 public sealed class GitStore
 {
@@ -48,7 +49,27 @@ public sealed class GitStore
             throw new CadreException($"{repository.Top}: git config {RepositoryKey} is '{id}', not 32 lower-case hex digits (remove it and Cadre makes a new one)");
         var store = new CadreStore(home);
         store.EnsureFormat(create: true);
+        if (IsCopy(repository, store, id))
+        {
+            id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            repository.SetConfig(RepositoryKey, id);
+        }
+        if (store.Refs.Read($"git/{id}/repository") != repository.GitDir) // new, or moved
+            using (StoreLock.Acquire(store.Root, StoreLock.RefsLock))
+                store.Refs.Write($"git/{id}/repository", repository.GitDir);
         return new GitStore(repository, store, id);
+    }
+
+    /// <summary>
+    /// True when the id is recorded for another repository that still exists with that id: this one is a copy of
+    /// it (cp -r copies .git/config), and sharing the id would let either's prune drop roots the other needs.
+    /// </summary>
+    private static bool IsCopy(GitRepository repository, CadreStore store, string id)
+    {
+        var recorded = store.Refs.Read($"git/{id}/repository");
+        if (recorded is null || recorded == repository.GitDir || !Directory.Exists(recorded)) return false;
+        var theirs = GitRepository.Run(repository.Top, ["config", "--file", Path.Combine(recorded, "config"), "--get", RepositoryKey]);
+        return theirs.ExitCode == 0 && theirs.Text.Trim() == id;
     }
 
     /// <summary>Held while writing objects that are not yet rooted: <c>cadre gc</c> waits for it.</summary>
@@ -68,8 +89,6 @@ public sealed class GitStore
         if (Store.Refs.Read($"{RootsFolder}/{id}") is not null) return;
         using var refs = StoreLock.Acquire(Store.Root, StoreLock.RefsLock);
         Store.Refs.Write($"{RootsFolder}/{id}", id);
-        if (Store.Refs.Read($"git/{RepositoryId}/repository") != Repository.GitDir)
-            Store.Refs.Write($"git/{RepositoryId}/repository", Repository.GitDir);
     }
 
     /// <summary>This repository's roots: store manifest id and when it was recorded.</summary>

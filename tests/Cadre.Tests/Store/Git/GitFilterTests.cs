@@ -192,6 +192,23 @@ public sealed class GitFilterTests
         Assert.Equal("true\n", h.Git("config", "--local", "filter.cadre.required").Ok().Out);
         Assert.Matches("^[0-9a-f]{32}\n$", h.Git("config", "--local", "cadre.repository").Ok().Out);
         Assert.Equal(1, cli.Run("git", "install", "-C", h.Repo, "--command", command, "--strategy", "median").ExitCode);
+
+        // A copy of the repository (cp -r copies .git/config) gets its own id, so neither's prune drops the other's roots.
+        var copy = h.Scratch("copy");
+        CopyTree(h.Repo, copy);
+        var original = GitStore.Open(GitRepository.Open(h.Repo), h.Home).RepositoryId;
+        var copied = GitStore.Open(GitRepository.Open(copy), h.Home).RepositoryId;
+        Assert.NotEqual(original, copied);
+        Assert.Equal(original, GitStore.Open(GitRepository.Open(h.Repo), h.Home).RepositoryId);
+        Assert.Equal(copied, GitStore.Open(GitRepository.Open(copy), h.Home).RepositoryId);
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 
     [Fact]
