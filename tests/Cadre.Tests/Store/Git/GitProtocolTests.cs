@@ -118,6 +118,35 @@ public sealed partial class GitProtocolTests
     }
 
     [Fact]
+    public void TextconvAndTheDiffDriverReadAManifestAndItsCheckpointAlike()
+    {
+        using var h = new GitHarness(install: false);
+        var git = GitStore.Open(GitRepository.Open(h.Repo), h.Home);
+        var w = StoreFixtures.Random(600, 3);
+        var checkpoint = h.Scratch("a.safetensors");
+        SafetensorsWriter.WriteRaw(checkpoint, [StoreFixtures.F32("w", w, 6, 100), StoreFixtures.F32("b", [1, 2], 2)]);
+        var manifest = h.Scratch("a.manifest");
+        File.WriteAllBytes(manifest, new GitFilter(git).Clean("a.safetensors", checkpoint));
+        w[0] += 2;
+        var changed = h.Scratch("b.safetensors");
+        SafetensorsWriter.WriteRaw(changed, [StoreFixtures.F32("w", w, 6, 100), StoreFixtures.F32("b", [1, 2], 2)]);
+
+        var cli = new Cli.CliRunner(h.Home);
+        var fromManifest = cli.Run("git", "textconv", manifest);
+        Assert.Equal(0, fromManifest.ExitCode);
+        Assert.Equal(fromManifest.Out, cli.Run("git", "textconv", checkpoint).Out); // same text: no spurious diff
+        Assert.Matches(@"^cadre checkpoint: 2,5\d\d bytes, 2 tensors, header [0-9a-f]{12}\nb F32 \[2\] [0-9a-f]{12}\nw F32 \[6, 100\] [0-9a-f]{12}\n$", fromManifest.Out);
+
+        var zero = new string('0', 40);
+        var diff = cli.Run("git", "-C", h.Repo, "diff-driver", "m.safetensors", manifest, zero, "100644", changed, zero, "100644");
+        Assert.Equal(0, diff.ExitCode);
+        Assert.Contains("changed   tensor m.safetensors:w F32 [6, 100]  l2 2 ", diff.Out);
+        Assert.Contains("tensors: 1 changed, 1 unchanged", diff.Out);
+        var added = cli.Run("git", "-C", h.Repo, "diff-driver", "m.safetensors", "/dev/null", ".", ".", changed, zero, "100644");
+        Assert.Contains("tensors: 2 added", added.Out);
+    }
+
+    [Fact]
     public void GitManifestsAreDeterministicReadableAndCheckedOnRead()
     {
         var id = new string('a', 64);
