@@ -129,8 +129,9 @@ internal static class GitCommand
         command.SetAction(parse =>
         {
             GitTrace.Write("start filter-process");
-            using var input = Console.OpenStandardInput();
-            using var output = Console.OpenStandardOutput();
+            // Buffered both ways: a packet is a 4-byte length and its data, two system calls each unbuffered.
+            using var input = new BufferedStream(Console.OpenStandardInput(), 1 << 16);
+            using var output = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
             GitFilterProcess.Serve(() => new GitFilter(Open(context, parse, directory)), input, output, context.Error);
             return 0;
         });
