@@ -81,6 +81,7 @@ public static class CadreCli
         BundleCommand.Create(context),
         BundleCommand.Push(context),
         BundleCommand.Pull(context),
+        GitCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

@@ -15,7 +15,7 @@ public sealed partial class CadreStore
     private enum Node { Version, BaseEntry, Manifest, Leaf }
 
     /// <summary>
-    /// Walks from every root (HEADs, version indexes, branches, tags, bases) through versions, parents, manifests,
+    /// Walks from every root (HEADs, version indexes, branches, tags, bases, git repositories' manifests) through versions, parents, manifests,
     /// tensors and delta bases. Each problem met (a missing or unreadable object) goes to <paramref name="problems"/>.
     /// </summary>
     private HashSet<string> Reachable(List<string> problems, out int versions, out int bases)
@@ -26,7 +26,8 @@ public sealed partial class CadreStore
         foreach (var (root, id) in Refs.Roots())
         {
             if (ObjectIds.IsValid(id))
-                stack.Push((id, root.StartsWith("base ", StringComparison.Ordinal) ? Node.BaseEntry : Node.Version, $"ref {root}"));
+                stack.Push((id, root.StartsWith("base ", StringComparison.Ordinal) ? Node.BaseEntry
+                    : root.StartsWith("git ", StringComparison.Ordinal) ? Node.Manifest : Node.Version, $"ref {root}"));
             else
                 problems.Add($"ref {root}: '{id}' is not an object id");
         }

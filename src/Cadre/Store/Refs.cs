@@ -7,7 +7,8 @@ namespace Cadre.Store;
 /// Refs under <c>STORE/refs</c>: per specialist <c>specialists/NAME/HEAD</c> (<c>ref: heads/BRANCH</c> or a version
 /// id), <c>heads/BRANCH</c>, <c>tags/TAG</c> and <c>versions</c> (the index of version numbers: one
 /// <c>NUMBER ID</c> line each); per base <c>bases/NAME</c>. Each is a small text file replaced by an atomic rename,
-/// so a reader never sees half a ref. Writers hold the <see cref="StoreLock"/>.
+/// so a reader never sees half a ref. Git repositories tracked through Cadre's filter keep theirs under
+/// <c>git/REPO/roots/ID</c> (see <see cref="Git.GitStore"/>). Writers hold the <see cref="StoreLock"/>.
 /// </summary>
 public sealed partial class Refs(string root)
 {
@@ -92,7 +93,7 @@ public sealed partial class Refs(string root)
         Write($"specialists/{name}/versions", string.Join("\n", versions.Select(v => $"{v.Number} {v.Id}")));
 
     /// <summary>
-    /// Every id a ref points at (HEADs, versions, branches, tags, bases' entries): the roots of reachability. Every
+    /// Every id a ref points at (HEADs, versions, branches, tags, bases' entries, git repositories' manifests): the roots of reachability. Every
     /// version a specialist ever had stays listed in its index, so gc reclaims only what no version references.
     /// </summary>
     public IEnumerable<(string Ref, string Id)> Roots()
@@ -111,6 +112,10 @@ public sealed partial class Refs(string root)
         foreach (var b in List("bases"))
             if (Read($"bases/{b}") is { } id)
                 yield return ($"base {b}", id);
+        // Git repositories' checkpoints (Store/Git/GitStore.cs): git/REPO/roots/ID, each naming a store manifest.
+        foreach (var r in List("git"))
+            if (r.Split('/') is [var repo, "roots", var name] && Read($"git/{r}") is { } id)
+                yield return ($"git {repo} {name}", id);
     }
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9._-]{0,63}$")]

@@ -8,5 +8,6 @@ internal static class CliVerbs
         "base", "base import", "base list", "base show", "embed", "generate", "quickstart", "train", "predict", "eval", "specialist", "specialist list", "specialist show", "specialist export", "specialist import",
         "bench", "bench matmul", "bench embed", "bench specialists", "bench train", "bench store",
         "log", "show", "diff", "checkout", "branch", "tag", "gc", "verify", "bundle", "bundle create", "bundle apply", "push", "pull",
+        "git", "git install", "git ls-files", "git prune", "git filter-process", "git clean", "git smudge", "git textconv", "git diff-driver", "git merge-driver",
     ];
 }
