@@ -15,6 +15,8 @@ internal static class BenchCommand
         bench.Add(EmbedBenchCommand.Create(context));
         bench.Add(SpecialistsBenchCommand.Create(context));
         bench.Add(TrainBenchCommand.Create(context));
+        foreach (var c in DataBenchCommand.Create(context))
+            bench.Add(c);
         return bench;
     }
 

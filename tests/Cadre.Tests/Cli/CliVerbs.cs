@@ -7,6 +7,6 @@ internal static class CliVerbs
     [
         "base", "base import", "base list", "base show", "embed", "generate", "quickstart", "train", "predict", "eval", "specialist", "specialist list", "specialist show", "specialist export", "specialist import",
         "data", "data check", "data curate", "data undo",
-        "bench", "bench matmul", "bench embed", "bench specialists", "bench train",
+        "bench", "bench matmul", "bench embed", "bench specialists", "bench train", "bench data", "bench label-noise",
     ];
 }
