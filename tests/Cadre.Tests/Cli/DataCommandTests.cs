@@ -125,4 +125,22 @@ public sealed class DataCommandTests
         Assert.Contains("changed after curation", refused.Error);
         Assert.Contains("never overwrites its input", cli.Run("data", "curate", train, "--no-model", "-o", dir.Path).Error);
     }
+
+    [Fact]
+    public void AdapterSpecialistsCanGiveTheOutOfFoldProbabilities()
+    {
+        using var dir = new TempDir();
+        var (cli, _, _, spec) = Prepare(dir);
+        File.AppendAllText(spec, "\n    training: {epochs: 2, learning_rate: 1e-2, batch_size: 16, early_stopping: 0}\n");
+        var r = cli.Run("data", "check", spec, "--only", "tiny-task", "--method", "lora", "--folds", "2", "--json");
+        Assert.True(r.ExitCode == 0, r.Error);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Equal("lora", doc.RootElement.GetProperty("label_issue_method").GetString());
+        var stage = doc.RootElement.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "out-of-fold probabilities");
+        Assert.StartsWith("2 folds of lora", stage.GetProperty("detail").GetString());
+        var flippedLines = Flipped.Select(i => i + 2).ToHashSet();
+        var issues = doc.RootElement.GetProperty("label_issues").EnumerateArray().ToList();
+        Assert.Contains(issues, i => flippedLines.Contains(i.GetProperty("line").GetInt32()));
+        Assert.Contains("is not head or an adapter method", cli.Run("data", "check", spec, "--method", "full").Error);
+    }
 }
