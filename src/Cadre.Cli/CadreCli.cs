@@ -69,6 +69,7 @@ public static class CadreCli
         TrainCommand.Create(context),
         PredictCommand.Create(context),
         EvalCommand.Create(context),
+        DataCommand.Create(context),
         SpecialistCommand.Create(context),
         LogCommand.Create(context),
         ShowCommand.Create(context),

@@ -16,6 +16,8 @@ internal static class BenchCommand
         bench.Add(SpecialistsBenchCommand.Create(context));
         bench.Add(TrainBenchCommand.Create(context));
         bench.Add(StoreBenchCommand.Create(context));
+        foreach (var c in DataBenchCommand.Create(context))
+            bench.Add(c);
         return bench;
     }
 

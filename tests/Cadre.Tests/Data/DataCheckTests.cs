@@ -34,7 +34,35 @@ public sealed class DataCheckTests
         var text = report.Render();
         Assert.Contains("6 rows, 2 classes, imbalance 2.0:1", text);
         Assert.Contains("duplicates with conflicting labels: 1", text);
-        Assert.Contains("leakage): 2 (1 exact)", text);
+        Assert.Contains("leakage): 2 (1 exact, 0 near)", text);
+    }
+
+    [Fact]
+    public void NearCopiesAreGroupedAndNearLeaksFoundAboveTheThreshold()
+    {
+        var train = Make("train.csv",
+            ("the film is a charming and witty comedy of manners", "pos"),
+            ("the film is a charming and witty comedy of manner", "neg"),      // one letter less
+            ("an entirely different sentence about the weather", "pos"),
+            ("the film is a charming, witty comedy of manners!", "pos"),       // normalizes apart from "and"
+            ("a quiet story about grief told with great restraint", "neg"));
+        var test = Make("test.csv", ("a quiet story about grief, told with great restraint and care", "neg"), ("unrelated words here", "pos"));
+        var report = DataCheck.Run(train, [test], new DataCheckOptions { NearThreshold = 0.7 });
+        var group = Assert.Single(report.NearDuplicates);
+        Assert.Equal([2, 3, 5], group.Lines);
+        Assert.True(group.ConflictingLabels);
+        Assert.Equal(1.0, group.Similarities[0]);
+        Assert.All(group.Similarities, s => Assert.True(s >= 0.7));
+        var leak = Assert.Single(report.Leaks);
+        Assert.True(leak.Near);
+        Assert.Equal(6, leak.TrainLine);
+        Assert.Equal(2, leak.OtherLine);
+        Assert.InRange(leak.Similarity, 0.7, 0.99);
+
+        var strict = DataCheck.Run(train, [test], new DataCheckOptions { NearThreshold = 0.95 });
+        Assert.Equal([2, 3], Assert.Single(strict.NearDuplicates).Lines);
+        Assert.Empty(strict.Leaks);
+        Assert.Empty(DataCheck.Run(train, [test], new DataCheckOptions { Near = false }).NearDuplicates);
     }
 
     [Fact]

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text;
+
+namespace Cadre.Data.Quality;
+
+/// <summary>The terminal summary of <c>cadre data check</c>: the pre-training check, then the model-based findings.</summary>
+public static class QualityText
+{
+    public static string Render(QualityReport r, int top = 10)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine($"{r.Train.File}");
+        sb.Append(r.Check.Render(Math.Min(top, 5)));
+        foreach (var c in r.Imbalance)
+            sb.AppendLine(string.Create(ci, $"class imbalance: '{c.Label}' has {c.Count} rows ({c.Share:P2}), under a tenth of the uniform share ({c.Threshold:P2})"));
+        if (r.Method is not null)
+        {
+            sb.AppendLine($"label issues ({r.Folds}-fold {r.Method}, confident learning): {r.LabelIssues.Count}");
+            foreach (var i in r.LabelIssues.Take(top))
+                sb.AppendLine(string.Create(ci, $"  line {i.Line}: given '{i.Given}', suggested '{i.Suggested}' ({i.SuggestedProbability:F2}), self-confidence {i.Score:F3}: \"{Clip(i.Text)}\""));
+            if (r.LabelIssues.Count > top) sb.AppendLine($"  ... and {r.LabelIssues.Count - top} more (--json or --html lists all)");
+        }
+        if (double.IsFinite(r.OutlierThreshold) && r.OutlierThreshold > 0)
+        {
+            sb.AppendLine(string.Create(ci, $"outliers (mean cosine distance to the nearest neighbours > {r.OutlierThreshold:F3}): {r.Outliers.Count}"));
+            foreach (var o in r.Outliers.Take(Math.Min(top, 5)))
+                sb.AppendLine(string.Create(ci, $"  line {o.Line} ({o.Label}): distance {o.Distance:F3}: \"{Clip(o.Text)}\""));
+        }
+        foreach (var n in r.Notes) sb.AppendLine($"note: {n}");
+        sb.AppendLine("stages: " + string.Join(", ", r.Stages.Select(s => string.Create(ci, $"{s.Stage} {s.Seconds:F1} s"))));
+        return sb.ToString();
+    }
+
+    private static string Clip(string s)
+    {
+        s = s.ReplaceLineEndings(" ");
+        return s.Length <= 80 ? s : s[..77] + "...";
+    }
+}
