@@ -74,22 +74,32 @@ public static class ManifestDiff
         var dtypeB = DTypes.Parse(b.DType)!.Value;
         if (!a.Shape.SequenceEqual(b.Shape))
             return new TensorChange(file, a.Name, "changed", b.DType, a.Shape, b.Shape, null, null, null);
+        using var ra = store.OpenRaw(a.Id);
+        using var rb = store.OpenRaw(b.Id);
+        return WithStatistics(new TensorChange(file, a.Name, "changed", b.DType, a.Shape, b.Shape, null, null, null), dtypeA, ra, dtypeB, rb);
+    }
+
+    /// <summary>A changed tensor's L2 norm of change, relative change and cosine, read from both raw streams once.</summary>
+    public static TensorChange WithStatistics(TensorChange changed, DType dtypeA, Stream a, DType dtypeB, Stream b)
+    {
         double aa = 0, bb = 0, ab = 0, dd = 0;
-        using (var ra = store.OpenRaw(a.Id))
-        using (var rb = store.OpenRaw(b.Id))
-            TensorElements.Zip(dtypeA, ra, dtypeB, rb, a.Shape.Aggregate(1L, (x, y) => x * y), (x, y) =>
+        TensorElements.Zip(dtypeA, a, dtypeB, b, changed.ShapeFrom!.Aggregate(1L, (x, y) => x * y), (x, y) =>
+        {
+            for (var i = 0; i < x.Length; i++)
             {
-                for (var i = 0; i < x.Length; i++)
-                {
-                    var d = y[i] - x[i];
-                    aa += x[i] * x[i];
-                    bb += y[i] * y[i];
-                    ab += x[i] * y[i];
-                    dd += d * d;
-                }
-            });
+                var d = y[i] - x[i];
+                aa += x[i] * x[i];
+                bb += y[i] * y[i];
+                ab += x[i] * y[i];
+                dd += d * d;
+            }
+        });
         double? Finite(double v) => double.IsFinite(v) ? v : null;
-        return new TensorChange(file, a.Name, "changed", b.DType, a.Shape, b.Shape, Finite(Math.Sqrt(dd)),
-                                aa > 0 ? Finite(Math.Sqrt(dd / aa)) : null, aa > 0 && bb > 0 ? Finite(ab / Math.Sqrt(aa * bb)) : null);
+        return changed with
+        {
+            L2 = Finite(Math.Sqrt(dd)),
+            Relative = aa > 0 ? Finite(Math.Sqrt(dd / aa)) : null,
+            Cosine = aa > 0 && bb > 0 ? Finite(ab / Math.Sqrt(aa * bb)) : null,
+        };
     }
 }

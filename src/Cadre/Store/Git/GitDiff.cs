@@ -45,24 +45,6 @@ public static class GitDiff
         using var ra = fromFile!.OpenTensor(store, a);
         using var rb = toFile!.OpenTensor(store, b);
         if (ra is null || rb is null) return changed;
-        double aa = 0, bb = 0, ab = 0, dd = 0;
-        TensorElements.Zip(DTypes.Parse(a.DType)!.Value, ra, DTypes.Parse(b.DType)!.Value, rb, a.Shape.Aggregate(1L, (x, y) => x * y), (x, y) =>
-        {
-            for (var i = 0; i < x.Length; i++)
-            {
-                var d = y[i] - x[i];
-                aa += x[i] * x[i];
-                bb += y[i] * y[i];
-                ab += x[i] * y[i];
-                dd += d * d;
-            }
-        });
-        double? Finite(double v) => double.IsFinite(v) ? v : null;
-        return changed with
-        {
-            L2 = Finite(Math.Sqrt(dd)),
-            Relative = aa > 0 ? Finite(Math.Sqrt(dd / aa)) : null,
-            Cosine = aa > 0 && bb > 0 ? Finite(ab / Math.Sqrt(aa * bb)) : null,
-        };
+        return ManifestDiff.WithStatistics(changed, DTypes.Parse(a.DType)!.Value, ra, DTypes.Parse(b.DType)!.Value, rb);
     }
 }
