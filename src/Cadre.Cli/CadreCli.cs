@@ -70,6 +70,7 @@ public static class CadreCli
         PredictCommand.Create(context),
         EvalCommand.Create(context),
         SpecialistCommand.Create(context),
+        MergeCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

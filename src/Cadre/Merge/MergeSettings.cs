@@ -19,7 +19,7 @@ public sealed record MergeSettings
     public bool? Rescale { get; init; }
     /// <summary>TIES sign election: <c>sum</c> (the sign of the weighted sum, mergekit's and the paper's) or <c>count</c> (majority of signs). Default sum.</summary>
     public string? Consensus { get; init; }
-    /// <summary>Seed of DARE's random drops. Default 1.</summary>
+    /// <summary>Seed of DARE's random drops and of the Fisher estimate's example sample and sampled labels. Default 1.</summary>
     public long? Seed { get; init; }
     /// <summary>Fisher merging: floor under every (normalized) Fisher value, so no entry divides by zero. Default 1e-6.</summary>
     public double? Epsilon { get; init; }

@@ -43,19 +43,8 @@ public sealed class Merger
         errors.AddRange(settings.Validate(method));
         errors.AddRange(method.ValidateWeights(inputs.Select(i => i.Weight).ToList()));
         if (inputs.Any(i => !double.IsFinite(i.Weight))) errors.Add("weights: every weight must be a finite number");
-        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var input in inputs)
-            foreach (var (key, shape) in input.TaskVectors.Shapes)
-            {
-                if (!shapes.TryGetValue(key, out var known))
-                {
-                    shapes[key] = shape;
-                    owners[key] = input.TaskVectors.Name;
-                }
-                else if (!known.SequenceEqual(shape))
-                    errors.Add($"'{key}' has shape [{string.Join(", ", shape)}] in {input.TaskVectors.Name} but [{string.Join(", ", known)}] in {owners[key]}");
-            }
+        var (shapes, shapeErrors) = Union(inputs.Select(i => i.TaskVectors));
+        errors.AddRange(shapeErrors);
         Keys = shapes.Keys.Order(StringComparer.Ordinal).ToList();
         Shapes = shapes;
         if (method.NeedsFisher)
@@ -68,6 +57,26 @@ public sealed class Merger
             }
         if (errors.Count > 0)
             throw new CadreException($"cannot merge: {string.Join("; ", errors)}");
+    }
+
+    /// <summary>Every key the sources have with its shape, and every key whose shape differs between sources.</summary>
+    public static (Dictionary<string, long[]> Shapes, List<string> Errors) Union(IEnumerable<ITensorSource> sources)
+    {
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var errors = new List<string>();
+        foreach (var source in sources)
+            foreach (var (key, shape) in source.Shapes)
+            {
+                if (!shapes.TryGetValue(key, out var known))
+                {
+                    shapes[key] = shape;
+                    owners[key] = source.Name;
+                }
+                else if (!known.SequenceEqual(shape))
+                    errors.Add($"'{key}' has shape [{string.Join(", ", shape)}] in {source.Name} but [{string.Join(", ", known)}] in {owners[key]}");
+            }
+        return (shapes, errors);
     }
 
     /// <summary>Every key some input has, in UTF-8 order.</summary>

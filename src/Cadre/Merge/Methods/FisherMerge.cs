@@ -14,7 +14,7 @@ public sealed class FisherMerge : IMergeMethod
 {
     public string Name => "fisher";
     public string Summary => "Fisher-weighted mean, diagonal Fisher from each input's training data";
-    public IReadOnlyList<string> Parameters => ["epsilon", "normalize_fisher", "fisher_examples", "fisher_labels", "fisher_classes"];
+    public IReadOnlyList<string> Parameters => ["epsilon", "normalize_fisher", "fisher_examples", "fisher_labels", "fisher_classes", "seed"];
     public bool NeedsFisher => true;
 
     public IReadOnlyList<string> ValidateWeights(IReadOnlyList<double> weights) =>
@@ -27,6 +27,7 @@ public sealed class FisherMerge : IMergeMethod
         ["fisher_examples"] = (s.FisherExamples ?? 512).ToString(CultureInfo.InvariantCulture),
         ["fisher_labels"] = s.FisherLabels ?? "expected",
         ["fisher_classes"] = (s.FisherClasses ?? 8).ToString(CultureInfo.InvariantCulture),
+        ["seed"] = (s.Seed ?? 1).ToString(CultureInfo.InvariantCulture),
     };
 
     public Tensor Merge(MergeTensors t)
