@@ -15,6 +15,7 @@ internal static class BenchCommand
         bench.Add(EmbedBenchCommand.Create(context));
         bench.Add(SpecialistsBenchCommand.Create(context));
         bench.Add(TrainBenchCommand.Create(context));
+        bench.Add(MergeBenchCommand.Create(context));
         return bench;
     }
 

@@ -84,7 +84,10 @@ internal sealed record MergePlan(
             if (existing.Merge is null)
                 errors.Add($"name: '{request.Name}' is a trained specialist; a merge does not replace it (choose another name)");
             else
+            {
                 replaces = true;
+                notes.Add($"replaces the earlier merge '{request.Name}' ({existing.Merge.Method} of {string.Join(", ", existing.Merge.Inputs.Select(i => i.Name))})");
+            }
         }
         var weights = request.Inputs.Select(i => i.Weight).ToList();
         if (request.Method == "linear" && Math.Abs(weights.Sum() - 1) > 1e-9)

@@ -6,6 +6,6 @@ internal static class CliVerbs
     public static readonly string[] All =
     [
         "base", "base import", "base list", "base show", "embed", "generate", "quickstart", "train", "predict", "eval", "specialist", "specialist list", "specialist show", "specialist export", "specialist import", "merge",
-        "bench", "bench matmul", "bench embed", "bench specialists", "bench train",
+        "bench", "bench matmul", "bench embed", "bench specialists", "bench train", "bench merge",
     ];
 }
