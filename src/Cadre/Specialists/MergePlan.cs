@@ -10,7 +10,7 @@ namespace Cadre.Specialists;
 /// </summary>
 internal sealed record MergePlan(
     IReadOnlyList<SpecialistRecord> Inputs, IReadOnlyList<string> Folders, string Output, IReadOnlyList<(TaskRecord Task, string Folder)> Tasks,
-    IReadOnlyList<string> Notes, bool Replaces)
+    IReadOnlyList<string> Notes)
 {
     /// <summary>Methods whose updates are weight deltas (LoRA, full fine-tuning) or nothing (a head on the frozen base).</summary>
     private static readonly string[] WeightDeltas = ["lora", "full", "head"];
@@ -78,14 +78,12 @@ internal sealed record MergePlan(
                 tasks.Add((t, folders[i]));
             }
 
-        var replaces = false;
         if (catalog.List().FirstOrDefault(r => r.Name == request.Name) is { } existing)
         {
             if (existing.Merge is null)
                 errors.Add($"name: '{request.Name}' is a trained specialist; a merge does not replace it (choose another name)");
             else
             {
-                replaces = true;
                 notes.Add($"replaces the earlier merge '{request.Name}' ({existing.Merge.Method} of {string.Join(", ", existing.Merge.Inputs.Select(i => i.Name))})");
             }
         }
@@ -99,7 +97,7 @@ internal sealed record MergePlan(
                 $"{request.Method} adds the weighted task vectors as given: the weights sum to {weights.Sum():G4}, not 1 (normalize: true divides by their sum)"));
         if (errors.Count > 0)
             throw new CadreException("cannot merge: " + string.Join("; ", errors));
-        return new MergePlan(inputs, folders, output, tasks, notes, replaces);
+        return new MergePlan(inputs, folders, output, tasks, notes);
     }
 
     private static string TrainingHash(string file)
