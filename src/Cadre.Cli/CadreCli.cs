@@ -83,6 +83,7 @@ public static class CadreCli
         BundleCommand.Push(context),
         BundleCommand.Pull(context),
         GitCommand.Create(context),
+        MergeCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

@@ -18,6 +18,7 @@ internal static class BenchCommand
         bench.Add(StoreBenchCommand.Create(context));
         foreach (var c in DataBenchCommand.Create(context))
             bench.Add(c);
+        bench.Add(MergeBenchCommand.Create(context));
         return bench;
     }
 

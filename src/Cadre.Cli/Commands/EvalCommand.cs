@@ -11,7 +11,8 @@ namespace Cadre.Cli.Commands;
 /// <summary>
 /// <c>cadre eval NAME --data FILE [--json] [--plot OUT.png]</c>: the task's metrics (classification: accuracy,
 /// macro-F1, per class, confusion matrix, ECE; multilabel: micro/macro-F1 and per label; regression: MAE, RMSE,
-/// Spearman); <c>--plot</c> also draws a classifier's confusion matrix as a PNG.
+/// Spearman); <c>--plot</c> also draws a classifier's confusion matrix as a PNG. A merged specialist evaluates the task
+/// that <c>--task</c> names, with that task's column settings.
 /// </summary>
 internal static class EvalCommand
 {
@@ -23,27 +24,29 @@ internal static class EvalCommand
         var label = new Option<string?>("--label") { Description = "Label column (name or index), if it differs from training." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics." };
         var plot = new Option<string?>("--plot") { Description = "Also write the confusion matrix as a PNG image to this path." };
-        var command = new Command("eval", "Evaluate a specialist on a labelled file.") { name, data, text, label, json, plot };
+        var task = new Option<string?>("--task") { Description = "The task to evaluate, for a merged specialist that answers several." };
+        var command = new Command("eval", "Evaluate a specialist on a labelled file.") { name, data, text, label, json, plot, task };
         command.SetAction(parse =>
         {
             // Checked before the model is loaded, not after a long evaluation.
             var plotPath = parse.GetValue(plot) is { } p ? ConfusionPlot.CheckPath(p) : null;
             var at = Store.VersionSpec.Parse(parse.GetRequiredValue(name));
             using var model = SpecialistModel.Load(context.Home, at.Name, at.Rev);
-            var spec = model.Record.Spec;
+            var chosen = model.Record.TaskNamed(parse.GetValue(task));
+            var spec = chosen.Spec;
             var source = SpecFile.Source(spec, Path.GetFullPath(parse.GetRequiredValue(data))) with
             {
                 Text = parse.GetValue(text) is { } t ? ColumnRef.Parse(t) : spec.Data.Text,
                 Label = parse.GetValue(label) is { } l ? ColumnRef.Parse(l) : spec.Data.Label,
                 Labels = null,
             };
-            if (plotPath is not null && model.Task != TaskKind.Classification)
-                throw new CadreException($"--plot draws a confusion matrix, which a {model.Record.Task} specialist does not have");
-            var m = model.Evaluate(DatasetReader.Read(source));
+            if (plotPath is not null && chosen.Kind != TaskKind.Classification)
+                throw new CadreException($"--plot draws a confusion matrix, which a {chosen.Task} task does not have");
+            var m = model.Evaluate(DatasetReader.Read(source), chosen.Name);
             var ci = CultureInfo.InvariantCulture;
             if (plotPath is not null && m is ClassificationMetrics plotted)
             {
-                var title = string.Create(ci, $"{model.Record.Name} on {Path.GetFileName(source.Path)}: accuracy {plotted.Accuracy:F3}");
+                var title = string.Create(ci, $"{model.Record.Name}{(model.Record.TaskList.Count > 1 ? "/" + chosen.Name : "")} on {Path.GetFileName(source.Path)}: accuracy {plotted.Accuracy:F3}");
                 ConfusionPlot.Save(plotted.Labels, plotted.Confusion, plotPath, title);
                 if (!ConfusionPlot.CanDrawText())
                     context.Error.WriteLine("note: no usable font found, so the plot has no text (on Debian: apt install fonts-dejavu-core)");

@@ -19,6 +19,11 @@ internal static class SpecialistCommand
                 context.Out.WriteLine("no specialists yet (cadre train cadre.yaml)");
             foreach (var r in records)
             {
+                if (r.Tasks is { } tasks)
+                {
+                    context.Out.WriteLine($"{r.Name,-20} {r.Method,-6} {r.Base.Name,-12} {"merged",-14} {tasks.Count,4} tasks   {r.Merge?.Method} of {string.Join(", ", tasks.Select(t => t.Name))}");
+                    continue;
+                }
                 var m = r.Metrics.TryGetValue("test", out var t) ? ("test", t) : ("validation", r.Metrics["validation"]);
                 var (metric, value) = MetricText.Headline(m.Item2);
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-20} {r.Method,-6} {r.Base.Name,-12} {r.Task,-14} {r.Labels.Count,4} labels  {m.Item1} {metric} {value:F4}"));
@@ -39,11 +44,21 @@ internal static class SpecialistCommand
             }
             context.Out.WriteLine($"name:     {r.Name} ({r.Task}, {r.Method})");
             context.Out.WriteLine($"base:     {r.Base.Name} ({r.Base.Architecture}, content {r.Base.ContentHash[..12]})");
-            context.Out.WriteLine($"labels:   {string.Join(", ", r.Labels)}");
-            foreach (var (split, m) in r.Metrics)
-                context.Out.WriteLine($"{split + ":",-10}{MetricText.Line(m)}");
-            foreach (var (split, d) in r.Data)
-                context.Out.WriteLine($"{split + ":",-10}{d.File} ({d.Rows} rows, sha256 {d.Sha256[..12]})");
+            if (r.Merge is { } merge)
+                context.Out.WriteLine($"merge:    {merge.Method} ({string.Join(", ", merge.Parameters.Select(p => $"{p.Key} {p.Value}"))}) of "
+                    + string.Join(", ", merge.Inputs.Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Name} (weight {i.Weight:G4}, {i.ContentHash[..12]})")))
+                    + (merge.ReconstructionError is { } e ? string.Create(CultureInfo.InvariantCulture, $"; rank {merge.Rank}, reconstruction error {e["total"]:F4}") : ""));
+            foreach (var task in r.TaskList)
+            {
+                var indent = r.Tasks is null ? "" : "  ";
+                if (r.Tasks is not null)
+                    context.Out.WriteLine($"task:     {task.Name} ({task.Task})");
+                context.Out.WriteLine($"{indent}labels:   {string.Join(", ", task.Labels)}");
+                foreach (var (split, m) in task.Metrics)
+                    context.Out.WriteLine($"{indent}{split + ":",-10}{MetricText.Line(m)}");
+                foreach (var (split, d) in task.Data)
+                    context.Out.WriteLine($"{indent}{split + ":",-10}{d.File} ({d.Rows} rows, sha256 {d.Sha256[..12]})");
+            }
             context.Out.WriteLine("training: " + string.Join(", ", r.Training.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
             return 0;
         });

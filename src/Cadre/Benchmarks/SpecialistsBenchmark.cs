@@ -37,7 +37,7 @@ public static class SpecialistsBenchmark
         var (split, m) = r.Metrics.TryGetValue("test", out var t) ? ("test", t) : ("validation", r.Metrics["validation"]);
         var folder = new SpecialistCatalog(home).FolderOf(r.Name);
         var bytes = Directory.GetFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length);
-        var method = r.Method == "prompt" && r.Spec.Adapter.DeepPrompt ? "deep prompt" : r.Method;
+        var method = r.Method == "prompt" && r.Spec?.Adapter.DeepPrompt == true ? "deep prompt" : r.Method;
         return new SpecialistRow(r.Name, method, split, m.GetValueOrDefault("accuracy", double.NaN),
                                  m.GetValueOrDefault("macro_f1", double.NaN), (int)m["count"], (long)r.Training["trainable_parameters"], bytes,
                                  r.Training["seconds"], r.Training["examples_per_second"], (int)r.Training["epochs_run"]);

@@ -100,8 +100,13 @@ public sealed class SpecialistCatalog(string home)
         try
         {
             var record = JsonSerializer.Deserialize<SpecialistRecord>(bytes, Json) ?? throw new CadreException($"{what}: empty");
-            if (record.FormatVersion != SpecialistRecord.CurrentVersion)
-                throw new CadreException($"{what}: format_version {record.FormatVersion} is not supported (this Cadre reads {SpecialistRecord.CurrentVersion})");
+            if (record.FormatVersion is not (SpecialistRecord.CurrentVersion or SpecialistRecord.MultiTaskVersion))
+                throw new CadreException($"{what}: format_version {record.FormatVersion} is not supported (this Cadre reads {SpecialistRecord.CurrentVersion} and {SpecialistRecord.MultiTaskVersion})");
+            if ((record.FormatVersion == SpecialistRecord.MultiTaskVersion) != record.Tasks is { Count: > 0 })
+                throw new CadreException($"{what}: format_version {record.FormatVersion} " + (record.Tasks is null
+                    ? "records list their tasks in 'tasks'" : "records have one task at the top level, not 'tasks'"));
+            if (record.Tasks is null && record.Spec is null)
+                throw new CadreException($"{what}: 'spec' is missing");
             return record;
         }
         catch (JsonException e)

@@ -20,52 +20,69 @@ public sealed record Prediction(string Text, string Label, IReadOnlyDictionary<s
     public double? Value { get; init; }
 }
 
+/// <summary>One task's predictions for a batch of texts (a merged specialist answers several tasks).</summary>
+public sealed record TaskPredictions(TaskRecord Task, IReadOnlyList<Prediction> Predictions);
+
 /// <summary>
 /// A stored specialist ready to run: its base (refused if the imported base's content hash differs from the one it
-/// was trained on), its adapter attached to the base, and its head.
+/// was trained on), its adapter attached to the base, and one head per task (a merged specialist has several, all
+/// reading the same adapted features).
 /// </summary>
 public sealed class SpecialistModel : IDisposable
 {
     private readonly ISentenceEncoder _encoder;
     private readonly AttachedAdapter? _adapter;
-    private readonly ClassifierHead _head;
+    private readonly IReadOnlyList<(TaskRecord Task, ClassifierHead Head)> _heads;
 
-    private SpecialistModel(SpecialistRecord record, ISentenceEncoder encoder, AttachedAdapter? adapter, ClassifierHead head)
+    private SpecialistModel(SpecialistRecord record, ISentenceEncoder encoder, AttachedAdapter? adapter,
+                            IReadOnlyList<(TaskRecord, ClassifierHead)> heads)
     {
         Record = record;
         _encoder = encoder;
         _adapter = adapter;
-        _head = head;
+        _heads = heads;
     }
 
     public SpecialistRecord Record { get; }
 
     /// <summary>The stored version this model was loaded from.</summary>
-    public VersionInfo Version { get; private init; } = null!;
+    /// <remarks>Null for a model loaded from a folder outside the store (a staged merge).</remarks>
+    public VersionInfo? Version { get; private set; }
 
     /// <summary>Loads HEAD of <paramref name="name"/>, or the version <paramref name="rev"/> names.</summary>
     public static SpecialistModel Load(string home, string name, string? rev = null)
     {
         var catalog = new SpecialistCatalog(home);
         var (record, version) = catalog.GetVersion(name, rev);
+        var model = Load(home, record, catalog.Store.FolderOf(version));
+        model.Version = version;
+        return model;
+    }
+
+    /// <summary>Loads the specialist <paramref name="record"/> describes from <paramref name="folder"/> (stored or staged).</summary>
+    public static SpecialistModel Load(string home, SpecialistRecord record, string folder)
+    {
         var bases = new BaseCatalog(home);
         var baseRecord = bases.Get(record.Base.Name);
         if (baseRecord.ContentHash != record.Base.ContentHash)
-            throw new CadreException($"specialist '{name}' was trained on base '{record.Base.Name}' with content {record.Base.ContentHash[..12]}, but that base now holds {baseRecord.ContentHash[..12]}; re-import the original base or retrain");
+            throw new CadreException($"specialist '{record.Name}' was trained on base '{record.Base.Name}' with content {record.Base.ContentHash[..12]}, but that base now holds {baseRecord.ContentHash[..12]}; re-import the original base or retrain");
         var encoder = BaseModels.LoadEncoder(bases, record.Base.Name);
         AttachedAdapter? adapter = null;
+        var heads = new List<(TaskRecord, ClassifierHead)>();
         try
         {
-            var folder = catalog.Store.FolderOf(version);
             if (record.Method != "head")
                 adapter = AdapterFiles.Load(encoder, folder, record.Method);
-            var regression = record.Task == "regression";
-            var head = LoadHead(Path.Combine(folder, SpecialistRecord.HeadFile), encoder.Dimension,
-                                regression ? 1 : record.Labels.Count, regression);
-            return new SpecialistModel(record, encoder, adapter, head) { Version = version };
+            foreach (var task in record.TaskList)
+            {
+                var regression = task.Kind == TaskKind.Regression;
+                heads.Add((task, LoadHead(Path.Combine(folder, task.Head), encoder.Dimension, regression ? 1 : task.Labels.Count, regression)));
+            }
+            return new SpecialistModel(record, encoder, adapter, heads);
         }
         catch
         {
+            foreach (var (_, head) in heads) head.Dispose();
             adapter?.Dispose();
             encoder.Dispose();
             throw;
@@ -97,22 +114,40 @@ public sealed class SpecialistModel : IDisposable
         }
     }
 
-    private int MaxLength => Record.Spec.Training.MaxLength;
+    /// <summary>The task kind of a single-task specialist (an error for a merged one: see <see cref="SpecialistRecord.TaskNamed"/>).</summary>
+    public TaskKind Task => Record.TaskNamed(null).Kind;
 
-    public TaskKind Task => Enum.Parse<TaskKind>(Record.Task, ignoreCase: true);
+    /// <summary>Predictions of a single-task specialist, or of the task named <paramref name="task"/>.</summary>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts, string? task = null)
+    {
+        var chosen = Record.TaskNamed(task);
+        return PredictAll(texts).First(p => p.Task.Name == chosen.Name).Predictions;
+    }
 
-    private TaskObjective Objective => TaskObjective.For(Task, Record.Labels);
-
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts)
+    /// <summary>Every task's predictions; texts go through the base once per distinct max_length of the tasks.</summary>
+    public IReadOnlyList<TaskPredictions> PredictAll(IReadOnlyList<string> texts)
     {
         using var scope = NewDisposeScope();
-        var rows = Objective.Rows(_head, AdapterFeatures.Embed(_encoder, _adapter, texts, MaxLength)); // per text: (C) or (1)
-        var labels = Record.Labels;
+        var features = new Dictionary<int, Tensor>();
+        var result = new List<TaskPredictions>();
+        foreach (var (task, head) in _heads)
+        {
+            var maxLength = task.Spec.Training.MaxLength;
+            if (!features.TryGetValue(maxLength, out var x))
+                features[maxLength] = x = AdapterFeatures.Embed(_encoder, _adapter, texts, maxLength); // (N, D)
+            result.Add(new TaskPredictions(task, Describe(task, texts, TaskObjective.For(task.Kind, task.Labels).Rows(head, x))));
+        }
+        return result;
+    }
+
+    private static List<Prediction> Describe(TaskRecord task, IReadOnlyList<string> texts, float[][] rows)
+    {
+        var labels = task.Labels;
         return texts.Select((t, i) =>
         {
             var row = rows[i];
             var probabilities = labels.Select((l, k) => (l, (double)row[k])).ToDictionary(x => x.l, x => x.Item2);
-            switch (Task)
+            switch (task.Kind)
             {
                 case TaskKind.Regression:
                     return new Prediction(t, row[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
@@ -126,21 +161,26 @@ public sealed class SpecialistModel : IDisposable
         }).ToList();
     }
 
-    /// <summary>The task's metrics on a labelled data set whose labels the specialist knows (others are named in the error).</summary>
-    public ITaskMetrics Evaluate(Dataset data)
+    /// <summary>
+    /// The task's metrics on a labelled data set whose labels the specialist knows (others are named in the error);
+    /// <paramref name="task"/> chooses the task of a merged specialist.
+    /// </summary>
+    public ITaskMetrics Evaluate(Dataset data, string? task = null)
     {
-        var known = Record.Labels.ToHashSet(StringComparer.Ordinal);
+        var chosen = Record.TaskNamed(task);
+        var known = chosen.Labels.ToHashSet(StringComparer.Ordinal);
         var unknown = data.Examples.Where(e => !(e.Labels ?? (e.Label is null ? [] : [e.Label])).All(known.Contains)).Take(5).ToList();
         if (unknown.Count > 0)
-            throw new CadreException($"{data.File}: labels the specialist does not know ({string.Join(", ", Record.Labels.Take(20))}): "
+            throw new CadreException($"{data.File}: labels the specialist does not know ({string.Join(", ", chosen.Labels.Take(20))}): "
                                      + string.Join("; ", unknown.Select(e => $"line {e.Line}: '{e.Label ?? string.Join(",", e.Labels!)}'")));
-        using var x = AdapterFeatures.Embed(_encoder, _adapter, data.Examples.Select(e => e.Text).ToList(), MaxLength);
-        return Objective.Evaluate(_head, x, data.Examples);
+        var head = _heads.First(h => h.Task.Name == chosen.Name).Head;
+        using var x = AdapterFeatures.Embed(_encoder, _adapter, data.Examples.Select(e => e.Text).ToList(), chosen.Spec.Training.MaxLength);
+        return TaskObjective.For(chosen.Kind, chosen.Labels).Evaluate(head, x, data.Examples);
     }
 
     public void Dispose()
     {
-        _head.Dispose();
+        foreach (var (_, head) in _heads) head.Dispose();
         _adapter?.Dispose();
         _encoder.Dispose();
     }

@@ -41,14 +41,21 @@ public static class MetricText
 }
 
 /// <summary>
-/// <c>cadre.json</c> (format version 1): everything needed to trust and reuse a specialist — its base by content
-/// hash, labels, method, the spec that made it, the data it saw by hash, and its metrics.
+/// <c>cadre.json</c>: everything needed to trust and reuse a specialist — its base by content hash, labels, method,
+/// the spec that made it, the data it saw by hash, and its metrics. Format version 1 describes one task at the top
+/// level. Version 2 (a merged specialist) lists its tasks in <see cref="Tasks"/>, each with its own head file, and
+/// its lineage in <see cref="Merge"/>; its top-level <see cref="Task"/> is <c>multitask</c> and its top-level
+/// labels, metrics, data and spec are empty. Readers use <see cref="TaskList"/>, which is the same for both.
 /// </summary>
 public sealed record SpecialistRecord
 {
     public const string FileName = "cadre.json";
     public const string HeadFile = "head.safetensors";
     public const int CurrentVersion = 1;
+    /// <summary>The version of records with <see cref="Tasks"/> (merged specialists); single-task records stay at 1.</summary>
+    public const int MultiTaskVersion = 2;
+    /// <summary>The top-level <c>task</c> of a record with several tasks.</summary>
+    public const string MultiTask = "multitask";
 
     [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = CurrentVersion;
     [JsonPropertyName("name")] public required string Name { get; init; }
@@ -60,6 +67,53 @@ public sealed record SpecialistRecord
     [JsonPropertyName("metrics")] public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
     [JsonPropertyName("data")] public required IReadOnlyDictionary<string, DataReference> Data { get; init; }
     [JsonPropertyName("training")] public required IReadOnlyDictionary<string, double> Training { get; init; }
-    [JsonPropertyName("spec")] public required Training.Spec.SpecialistSpec Spec { get; init; }
+    /// <summary>The spec entry that trained it; null for a merged specialist (each task keeps its own).</summary>
+    [JsonPropertyName("spec")] public required Training.Spec.SpecialistSpec? Spec { get; init; }
     [JsonPropertyName("created_at")] public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Version 2: every task the specialist answers, each with its head. Null in version 1.</summary>
+    [JsonPropertyName("tasks"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<TaskRecord>? Tasks { get; init; }
+
+    /// <summary>Version 2: how the specialist was merged, from which inputs. Null for a trained one.</summary>
+    [JsonPropertyName("merge"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MergeLineage? Merge { get; init; }
+
+    /// <summary>The tasks, whatever the version: a version 1 record's top-level task, or <see cref="Tasks"/>.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<TaskRecord> TaskList => Tasks ?? [new TaskRecord
+    {
+        Name = Name, Task = Task, Labels = Labels, Metrics = Metrics, Data = Data, Spec = Spec!, Head = HeadFile,
+    }];
+
+    /// <summary>The task named <paramref name="task"/>, or the only one when null; otherwise an error that lists them.</summary>
+    public TaskRecord TaskNamed(string? task)
+    {
+        var tasks = TaskList;
+        if (task is null)
+            return tasks.Count == 1 ? tasks[0]
+                : throw new CadreException($"specialist '{Name}' answers {tasks.Count} tasks ({string.Join(", ", tasks.Select(t => t.Name))}); choose one with --task");
+        return tasks.FirstOrDefault(t => t.Name == task)
+            ?? throw new CadreException($"specialist '{Name}' has no task '{task}'; its tasks: {string.Join(", ", tasks.Select(t => t.Name))}");
+    }
+}
+
+/// <summary>One task a specialist answers: its kind, labels, head file, the data and spec it was trained with, and metrics.</summary>
+public sealed record TaskRecord
+{
+    /// <summary>The task's name: the name of the specialist that was trained for it.</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("task")] public required string Task { get; init; }
+    [JsonPropertyName("labels")] public required IReadOnlyList<string> Labels { get; init; }
+    /// <summary>Per split: the metrics of this specialist (after a merge: of the merged model) on the task.</summary>
+    [JsonPropertyName("metrics")] public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
+    [JsonPropertyName("data")] public required IReadOnlyDictionary<string, DataReference> Data { get; init; }
+    [JsonPropertyName("spec")] public required Training.Spec.SpecialistSpec Spec { get; init; }
+    /// <summary>The head's file in the specialist's folder: <c>head.safetensors</c>, or <c>head-NAME.safetensors</c> in version 2.</summary>
+    [JsonPropertyName("head")] public required string Head { get; init; }
+
+    [JsonIgnore] public Data.TaskKind Kind => Enum.Parse<Data.TaskKind>(Task, ignoreCase: true);
+
+    /// <summary>The head file a merged specialist keeps for a task.</summary>
+    public static string HeadFileFor(string task) => $"head-{task}.safetensors";
 }

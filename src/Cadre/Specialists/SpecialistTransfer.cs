@@ -7,16 +7,19 @@ namespace Cadre.Specialists;
 /// <summary>
 /// Moves specialists in and out of <c>CADRE_HOME</c> as self-contained folders: the PEFT pair
 /// (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>) that <c>PeftModel.from_pretrained</c> reads, the
-/// head (<c>head.safetensors</c>), the labels (<c>labels.json</c>) and <c>cadre.json</c>. Import checks every
+/// head (<c>head.safetensors</c>; a merged specialist has <c>head-TASK.safetensors</c> per task), the labels
+/// (<c>labels.json</c>: the list, or per task for a merged specialist) and <c>cadre.json</c>. Import checks every
 /// file before anything is stored, and stores by one rename.
 /// </summary>
 public static class SpecialistTransfer
 {
     public const string LabelsFile = "labels.json";
 
-    /// <summary>Files a specialist folder may hold; nothing else is exported or imported.</summary>
+    /// <summary>Files a specialist folder may hold besides its heads; nothing else is exported or imported.</summary>
     private static readonly string[] Known =
-        [SpecialistRecord.FileName, SpecialistRecord.HeadFile, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors"];
+        [SpecialistRecord.FileName, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors"];
+
+    private static IEnumerable<string> Files(SpecialistRecord record) => Known.Concat(record.TaskList.Select(t => t.Head)).Distinct();
 
     public static IReadOnlyList<string> Export(string home, string name, string target, string? rev = null)
     {
@@ -28,12 +31,13 @@ public static class SpecialistTransfer
             throw new CadreException($"{target}: exists and is not an exported specialist; choose an empty or new folder");
         Directory.CreateDirectory(target);
         var written = new List<string>();
-        foreach (var file in Known.Where(f => File.Exists(Path.Combine(source, f))))
+        foreach (var file in Files(record).Where(f => File.Exists(Path.Combine(source, f))))
         {
             File.Copy(Path.Combine(source, file), Path.Combine(target, file), overwrite: true);
             written.Add(file);
         }
-        File.WriteAllText(Path.Combine(target, LabelsFile), JsonSerializer.Serialize(record.Labels));
+        File.WriteAllText(Path.Combine(target, LabelsFile), record.Tasks is null ? JsonSerializer.Serialize(record.Labels)
+            : JsonSerializer.Serialize(record.TaskList.ToDictionary(t => t.Name, t => t.Labels)));
         written.Add(LabelsFile);
         return written;
     }
@@ -64,7 +68,7 @@ public static class SpecialistTransfer
         Check(folder, record);
         catalog.Save(record, staging =>
         {
-            foreach (var file in Known.Where(f => f != SpecialistRecord.FileName && File.Exists(Path.Combine(folder, f))))
+            foreach (var file in Files(record).Where(f => f != SpecialistRecord.FileName && File.Exists(Path.Combine(folder, f))))
                 File.Copy(Path.Combine(folder, file), Path.Combine(staging, file));
         }, $"import from {Path.GetFullPath(folder)}");
         return record;
@@ -72,17 +76,20 @@ public static class SpecialistTransfer
 
     private static void Check(string folder, SpecialistRecord record)
     {
-        var headFile = Path.Combine(folder, SpecialistRecord.HeadFile);
-        if (!File.Exists(headFile))
-            throw new CadreException($"{folder}: no {SpecialistRecord.HeadFile}");
-        using (var head = SafetensorsReader.Open(headFile))
+        foreach (var task in record.TaskList)
         {
+            if (Path.GetFileName(task.Head) != task.Head || !task.Head.EndsWith(".safetensors", StringComparison.Ordinal))
+                throw new CadreException($"{folder}: task '{task.Name}' names head file '{task.Head}', which is not a file of the folder");
+            var headFile = Path.Combine(folder, task.Head);
+            if (!File.Exists(headFile))
+                throw new CadreException($"{folder}: no {task.Head}");
+            using var head = SafetensorsReader.Open(headFile);
             var weight = head.Tensors.FirstOrDefault(t => t.Name == "classifier.weight")
                 ?? throw new CadreException($"{headFile}: no 'classifier.weight'");
-            var regression = record.Task == "regression";
-            var outputs = regression ? 1 : record.Labels.Count;
+            var regression = task.Task == "regression";
+            var outputs = regression ? 1 : task.Labels.Count;
             if (weight.Shape.Length != 2 || weight.Shape[0] != outputs)
-                throw new CadreException($"{headFile}: classifier.weight has shape [{string.Join(", ", weight.Shape)}] but a {record.Task} specialist with {record.Labels.Count} labels needs {outputs} outputs");
+                throw new CadreException($"{headFile}: classifier.weight has shape [{string.Join(", ", weight.Shape)}] but a {task.Task} task with {task.Labels.Count} labels needs {outputs} outputs");
             if (regression && !head.Tensors.Any(t => t.Name == "target_mean"))
                 throw new CadreException($"{headFile}: a regression head needs 'target_mean' and 'target_std'");
         }

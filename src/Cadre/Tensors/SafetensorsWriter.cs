@@ -6,6 +6,13 @@ namespace Cadre.Tensors;
 public sealed record RawTensor(string Name, DType DType, long[] Shape, ReadOnlyMemory<byte> Bytes);
 
 /// <summary>
+/// A tensor that is made only when the writer reaches it (<see cref="SafetensorsWriter.WriteStreaming"/>): its
+/// name, dtype and shape are known up front for the header; <c>produce</c> returns the tensor, which the writer
+/// writes and disposes before it asks for the next one.
+/// </summary>
+public sealed record LazyTensor(string Name, DType DType, long[] Shape, Func<Tensor> Produce);
+
+/// <summary>
 /// Writes the safetensors format byte for byte as Hugging Face's library does (safetensors/src/tensor.rs,
 /// <c>prepare</c>): tensors laid out by dtype in descending order of its <c>Dtype</c> enum (widest alignment first:
 /// I64, F64, F32, I32, BF16, F16, I16, I8, U8, BOOL), ties by name in UTF-8 byte order; a compact JSON header with
@@ -56,6 +63,32 @@ public static class SafetensorsWriter
                 throw new CadreException($"{path}: tensor '{t.Name}': shape {shapeText} of {t.DType} needs {expected} bytes, got {t.Bytes.Length}");
             var bytes = t.Bytes;
             entries.Add(new Entry(t.Name, t.DType, [.. t.Shape], expected, stream => stream.Write(bytes.Span)));
+        }
+        WriteEntries(path, entries, metadata);
+    }
+
+    /// <summary>
+    /// Writes tensors that are produced one at a time, in the file's data order (by dtype, then name), each written
+    /// and disposed before the next is asked for: memory holds one output tensor, whatever the file's size. A
+    /// produced tensor must have the declared shape; its dtype is converted to the declared one.
+    /// </summary>
+    public static void WriteStreaming(string path, IEnumerable<LazyTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var entries = new List<Entry>();
+        foreach (var t in tensors)
+        {
+            var shape = t.Shape.ToArray();
+            var byteLength = t.DType.ByteLength(shape)
+                ?? throw new CadreException($"{path}: tensor '{t.Name}': shape [{string.Join(", ", shape)}] has a negative dimension or is too large");
+            var (name, dtype, produce) = (t.Name, t.DType, t.Produce);
+            entries.Add(new Entry(name, dtype, shape, byteLength, stream =>
+            {
+                using var scope = NewDisposeScope();
+                var made = produce();
+                if (!made.shape.SequenceEqual(shape))
+                    throw new InvalidOperationException($"tensor '{name}' was produced with shape [{string.Join(", ", made.shape)}], declared [{string.Join(", ", shape)}]");
+                WriteTensor(made.to(dtype.ToScalarType()), stream);
+            }));
         }
         WriteEntries(path, entries, metadata);
     }

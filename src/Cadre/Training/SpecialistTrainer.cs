@@ -43,29 +43,10 @@ public sealed class SpecialistTrainer(string home)
         var log = options.Log;
         var method = spec.Adapter.Method;
         var adapterMethod = method == "head" ? null : AdapterMethods.Get(method);
-        var train = DatasetReader.Read(SpecFile.Source(spec, spec.Data.Train, "train"), spec.Data.SkipInvalid);
-        var validation = spec.Data.Validation is { } v ? DatasetReader.Read(SpecFile.Source(spec, v, "validation"), spec.Data.SkipInvalid) : null;
-        var test = spec.Data.Test is { } t ? DatasetReader.Read(SpecFile.Source(spec, t, "test"), spec.Data.SkipInvalid) : null;
-        foreach (var d in new[] { train, validation, test }.OfType<Dataset>().Where(d => d.Skipped.Count > 0))
-            log?.Invoke($"skipped {d.Skipped.Count} invalid rows of {d.File}, first: {d.Skipped[0]}");
-        if (spec.Data.ExcludeLabels.Count > 0)
-        {
-            (train, validation, test) = (Exclude(train, spec, log)!, Exclude(validation, spec, log), Exclude(test, spec, log));
-        }
-        if (spec.Data.SampleSize is { } size && size < train.Count)
-        {
-            train = Splits.Stratified(train, (double)size / train.Count, spec.Training.Seed + 1).Validation;
-            log?.Invoke($"training on a stratified sample of {train.Count} rows (sample_size {size}, seed {spec.Training.Seed + 1})");
-        }
-        var check = DataCheck.Run(train, new[] { validation, test }.OfType<Dataset>().ToArray());
+        var data = TrainingData.Load(spec, log);
+        var (train, fit, validation, test, labels) = (data.Train, data.Fit, data.Validation, data.Test, data.Labels);
+        var check = DataCheck.Run(train, new[] { spec.Data.Validation is null ? null : validation, test }.OfType<Dataset>().ToArray());
         log?.Invoke(check.Render().TrimEnd());
-        var fit = train;
-        if (validation is null)
-        {
-            (fit, validation) = Splits.Stratified(train, spec.Data.ValidationSplit, spec.Training.Seed);
-            log?.Invoke($"validation: {validation.Count} rows held out of train ({spec.Data.ValidationSplit:P0}, seed {spec.Training.Seed})");
-        }
-        var labels = spec.Task == TaskKind.Regression ? [] : spec.Data.Labels is { Count: > 0 } declared ? declared : train.Labels;
         var targets = fit.Examples.Select(e => e.Target ?? 0).ToList();
         var (targetMean, targetStd) = (targets.Count == 0 ? 0 : targets.Average(), Spread(targets));
         var objective = TaskObjective.For(spec.Task, labels, targetStd);
@@ -74,7 +55,7 @@ public sealed class SpecialistTrainer(string home)
         var baseRecord = catalog.Get(spec.Base);
         var dataHashes = new[] { ("train", (Dataset?)train), ("validation", spec.Data.Validation is null ? null : validation), ("test", test) }
             .Where(p => p.Item2 is not null)
-            .ToDictionary(p => p.Item1, p => new DataReference(p.Item2!.File, FileHash(p.Item2.File), p.Item2.Count));
+            .ToDictionary(p => p.Item1, p => new DataReference(p.Item2!.File, TrainingData.FileHash(p.Item2.File), p.Item2.Count));
         var watch = System.Diagnostics.Stopwatch.StartNew(); // training time includes loading the base and caching features
         using var encoder = BaseModels.LoadEncoder(catalog, spec.Base);
         using var adapter = adapterMethod?.Create(encoder, spec.Adapter, spec.Training.Seed, baseRecord.Name);
@@ -150,25 +131,10 @@ public sealed class SpecialistTrainer(string home)
         return Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
     }
 
-    private static Dataset? Exclude(Dataset? data, SpecialistSpec spec, Action<string>? log)
-    {
-        if (data is null) return null;
-        var kept = data.Examples.Where(e => !spec.Data.ExcludeLabels.Contains(e.Label!)).ToList();
-        if (kept.Count < data.Count)
-            log?.Invoke($"excluded {data.Count - kept.Count} rows of {Path.GetFileName(data.File)} labelled {string.Join(", ", spec.Data.ExcludeLabels)}");
-        return data with { Examples = kept, Labels = data.Labels.Where(l => !spec.Data.ExcludeLabels.Contains(l)).ToList() };
-    }
-
     private static string Fingerprint(SpecialistSpec spec, IReadOnlyDictionary<string, DataReference> data, string baseHash)
     {
         var text = JsonSerializer.Serialize(spec, SpecialistCatalog.Json) + "|" + baseHash + "|"
                    + string.Join("|", data.OrderBy(p => p.Key).Select(p => p.Key + "=" + p.Value.Sha256));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-    }
-
-    private static string FileHash(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
