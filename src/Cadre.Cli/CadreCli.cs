@@ -70,6 +70,9 @@ public static class CadreCli
         PredictCommand.Create(context),
         EvalCommand.Create(context),
         SpecialistCommand.Create(context),
+        RouterCommand.Create(context),
+        RouteCommand.Create(context),
+        AskCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

@@ -16,7 +16,8 @@ public static class SpecialistTransfer
 
     /// <summary>Files a specialist folder may hold; nothing else is exported or imported.</summary>
     private static readonly string[] Known =
-        [SpecialistRecord.FileName, SpecialistRecord.HeadFile, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors"];
+        [SpecialistRecord.FileName, SpecialistRecord.HeadFile, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors",
+         Routing.RoutingSample.FileName];
 
     public static IReadOnlyList<string> Export(string home, string name, string target)
     {
@@ -80,6 +81,9 @@ public static class SpecialistTransfer
             if (regression && !head.Tensors.Any(t => t.Name == "target_mean"))
                 throw new CadreException($"{headFile}: a regression head needs 'target_mean' and 'target_std'");
         }
+        var routing = Path.Combine(folder, Routing.RoutingSample.FileName);
+        if (File.Exists(routing))
+            Routing.RoutingSample.Read(routing, record.Name, record.Labels.Count); // validates version, shapes and labels
         if (record.Method == "head")
             return;
         var method = AdapterMethods.Get(record.Method);
