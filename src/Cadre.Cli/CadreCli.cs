@@ -73,6 +73,7 @@ public static class CadreCli
         RouterCommand.Create(context),
         RouteCommand.Create(context),
         AskCommand.Create(context),
+        SuiteCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

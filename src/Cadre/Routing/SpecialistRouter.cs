@@ -17,21 +17,23 @@ public sealed record RouteDecision(string Text, string? Specialist, string Best,
 }
 
 /// <summary>
-/// A built router ready to run: its record, the fitted method, and the shared base that embeds inputs (loaded on
-/// the first text, checked against the content the specialists were trained on). Decisions come from calibrated
+/// A built router ready to run: its record, the fitted method, and the shared base that embeds inputs (checked
+/// against the content the specialists were trained on; loaded with the router, never inside a caller's dispose
+/// scope, which would take the base's weights with it). Decisions come from calibrated
 /// probabilities, softmax(logits / temperature); a text abstains when the router's signal falls below its threshold.
 /// </summary>
 public sealed class SpecialistRouter : IDisposable
 {
     private readonly string _home;
     private readonly IRouter _router;
-    private ISentenceEncoder? _encoder;
+    private readonly ISentenceEncoder _encoder;
 
-    private SpecialistRouter(string home, RouterRecord record, IRouter router)
+    private SpecialistRouter(string home, RouterRecord record, IRouter router, ISentenceEncoder encoder)
     {
         _home = home;
         Record = record;
         _router = router;
+        _encoder = encoder;
     }
 
     public RouterRecord Record { get; }
@@ -50,10 +52,16 @@ public sealed class SpecialistRouter : IDisposable
             throw new CadreException($"{file}: missing; rebuild the router with cadre router build --name {name}");
         using var reader = SafetensorsReader.Open(file);
         var state = reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name));
+        IRouter? router = null;
         try
         {
-            var router = Routers.Get(record.Method).Load(state, record.Specialists.Count, record.Dimension, file);
-            return new SpecialistRouter(home, record, router);
+            router = Routers.Get(record.Method).Load(state, record.Specialists.Count, record.Dimension, file);
+            return new SpecialistRouter(home, record, router, RouterBuilder.LoadBase(home, record.Base));
+        }
+        catch
+        {
+            router?.Dispose();
+            throw;
         }
         finally
         {
@@ -75,7 +83,6 @@ public sealed class SpecialistRouter : IDisposable
     /// <summary>Base embeddings (N, D) as the router sees them; the caller's dispose scope owns them.</summary>
     public Tensor Embed(IReadOnlyList<string> texts)
     {
-        _encoder ??= RouterBuilder.LoadBase(_home, Record.Base);
         return AdapterFeatures.Embed(_encoder, null, texts, Record.MaxLength); // (N, D)
     }
 
@@ -98,6 +105,6 @@ public sealed class SpecialistRouter : IDisposable
     public void Dispose()
     {
         _router.Dispose();
-        _encoder?.Dispose();
+        _encoder.Dispose();
     }
 }

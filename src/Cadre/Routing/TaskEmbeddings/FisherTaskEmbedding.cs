@@ -6,13 +6,15 @@ namespace Cadre.Routing.TaskEmbeddings;
 /// <summary>
 /// A Task2Vec-style task embedding (Achille et al. 2019): the diagonal Fisher information of a fixed probe network's
 /// shared parameters, after a task-specific head is trained on the task's examples with the probe frozen. The probe
-/// is the frozen base's embedding, scaled to unit length, through one fixed layer h = tanh(W x) of
+/// is the frozen base's embedding, centred on a reference mean and scaled to unit length, through one fixed layer h = tanh(W x) of
 /// <see cref="Hidden"/> units whose weights W (H, D) are drawn from N(0, 1) with a fixed seed, the same for every
 /// task; the head is linear on h. The Fisher of W under the head's own predictive distribution has a closed form,
 /// so no labels are sampled and no backward pass is needed:
 /// F[h, d] = mean over rows of a[h] · (1 − h²)² · x[d]², where a[h] is the variance of the head's column h under the
 /// predicted class distribution (classification), Σ_c σ_c(1 − σ_c) V[c, h]² (multilabel), or V[0, h]² (regression,
 /// unit-variance Gaussian on standardized targets). The embedding's length is H · D whatever the label set.
+/// The reference mean is the same for every task of one comparison (<see cref="ReferenceMean"/>): sentence
+/// embeddings share a large common direction that would otherwise dominate x² and make every task look alike.
 /// </summary>
 public static class FisherTaskEmbedding
 {
@@ -23,11 +25,12 @@ public static class FisherTaskEmbedding
     public const double HeadWeightDecay = 1e-2;
 
     /// <summary>The task embedding (H · D, unnormalized) of a set of labelled base embeddings.</summary>
-    public static float[] Compute(RoutingSample sample, int seed = 1)
+    public static float[] Compute(RoutingSample sample, float[] reference, int seed = 1)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = nn.functional.normalize(tensor(sample.Embeddings).reshape(sample.Rows, sample.Dimension), p: 2, dim: 1); // (N, D)
+        var raw = tensor(sample.Embeddings).reshape(sample.Rows, sample.Dimension);                                 // (N, D)
+        var x = nn.functional.normalize(raw - tensor(reference), p: 2, dim: 1);                                    // (N, D)
         var generator = new TorchSharp.torch.Generator((ulong)ProbeSeed);
         var w = randn([Hidden, sample.Dimension], generator: generator);                                           // (H, D)
         var h = tanh(x.mm(w.t()));                                                                                  // (N, H)
@@ -41,6 +44,20 @@ public static class FisherTaskEmbedding
         var slope = (1 - h.pow(2)).pow(2);                                                                          // (N, H)
         var fisher = (a * slope).t().mm(x.pow(2)) / sample.Rows;                                                   // (H, D)
         return fisher.reshape(-1).data<float>().ToArray();
+    }
+
+    /// <summary>The mean of the tasks' mean embeddings (each task weighs the same, whatever its size).</summary>
+    public static float[] ReferenceMean(IEnumerable<RoutingSample> tasks)
+    {
+        var list = tasks.ToList();
+        var mean = new double[list[0].Dimension];
+        foreach (var t in list)
+            for (var i = 0; i < t.Rows; i++)
+            {
+                var row = t.Row(i);
+                for (var d = 0; d < mean.Length; d++) mean[d] += row[d] / (double)t.Rows / list.Count;
+            }
+        return [.. mean.Select(v => (float)v)];
     }
 
     /// <summary>Var over classes c ~ p of V[c, h], per row: p·V² − (p·V)².</summary>

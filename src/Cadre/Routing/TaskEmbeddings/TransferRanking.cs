@@ -51,10 +51,11 @@ public static class TransferRanking
     /// <summary>Ranks <paramref name="candidates"/> (the specialists' routing samples) for <paramref name="query"/>.</summary>
     public static IReadOnlyList<TransferCandidate> Rank(RoutingSample query, IReadOnlyList<RoutingSample> candidates)
     {
-        var mine = FisherTaskEmbedding.Compute(query);
+        var reference = FisherTaskEmbedding.ReferenceMean(candidates.Append(query));
+        var mine = FisherTaskEmbedding.Compute(query, reference);
         var bandwidth = DataSimilarity.Bandwidth(query);
         var scored = candidates.Select(c => (c.Specialist,
-                                             Task: FisherTaskEmbedding.Distance(mine, FisherTaskEmbedding.Compute(c)),
+                                             Task: FisherTaskEmbedding.Distance(mine, FisherTaskEmbedding.Compute(c, reference)),
                                              Data: DataSimilarity.Mmd(query, c, bandwidth))).ToList();
         var taskRank = Ranks(scored.Select(s => s.Task).ToList());
         var dataRank = Ranks(scored.Select(s => s.Data).ToList());
