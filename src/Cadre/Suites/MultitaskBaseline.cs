@@ -1,5 +1,6 @@
 using Cadre.Adapters;
 using Cadre.Models;
+using Cadre.Tensors;
 using Cadre.Training;
 using Cadre.Training.Spec;
 using static TorchSharp.torch;
@@ -33,8 +34,13 @@ public sealed class MultitaskBaseline : IDisposable
     public long Examples { get; private set; }
     public int BestEpoch { get; private set; }
 
-    /// <summary>Trains on <paramref name="tasks"/> for <paramref name="budget"/> examples; the baseline owns <paramref name="encoder"/>.</summary>
-    public static MultitaskBaseline Train(ISentenceEncoder encoder, string baseName, IReadOnlyList<SuiteTask> tasks, long budget, int seed, Action<string> log)
+    /// <summary>
+    /// Trains on <paramref name="tasks"/> for <paramref name="budget"/> examples, or loads the state a previous run
+    /// saved in <paramref name="cache"/> for the same fingerprint (tasks, budget, seed, base). The baseline owns
+    /// <paramref name="encoder"/>.
+    /// </summary>
+    public static MultitaskBaseline Train(ISentenceEncoder encoder, string baseName, IReadOnlyList<SuiteTask> tasks, long budget, int seed,
+                                          string cache, string fingerprint, Action<string> log)
     {
         var first = tasks[0].Spec;
         var method = first.Adapter.Method == "head" ? "lora" : first.Adapter.Method;
@@ -44,7 +50,13 @@ public sealed class MultitaskBaseline : IDisposable
         var model = new MultitaskBaseline(encoder, adapter, heads, [.. tasks.Select(t => t.Labels)], training.MaxLength);
         try
         {
+            if (model.TryLoad(cache, fingerprint))
+            {
+                log($"   multitask: reusing {cache} (same tasks, budget and seed)");
+                return model;
+            }
             model.Fit(tasks, training, method, budget, seed, log);
+            model.Save(cache, fingerprint);
             return model;
         }
         catch
@@ -142,6 +154,50 @@ public sealed class MultitaskBaseline : IDisposable
 
     /// <summary>The label names of <paramref name="predicted"/> indices for task <paramref name="task"/>.</summary>
     public string Label(int task, int predicted) => _labels[task][predicted];
+
+    private void Save(string file, string fingerprint)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var state = Snapshot();
+        try
+        {
+            var ci = System.Globalization.CultureInfo.InvariantCulture;
+            SafetensorsWriter.Write(file, state, new Dictionary<string, string>
+            {
+                ["format"] = "cadre-multitask", ["fingerprint"] = fingerprint, ["seconds"] = Seconds.ToString("R", ci),
+                ["examples"] = Examples.ToString(ci), ["best_epoch"] = BestEpoch.ToString(ci),
+            });
+        }
+        finally
+        {
+            Release(state);
+        }
+    }
+
+    private bool TryLoad(string file, string fingerprint)
+    {
+        if (!File.Exists(file)) return false;
+        using var reader = SafetensorsReader.Open(file);
+        if (reader.Metadata.GetValueOrDefault("fingerprint") != fingerprint) return false;
+        var state = reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name));
+        try
+        {
+            var mine = Snapshot();
+            var fits = mine.Keys.Order().SequenceEqual(state.Keys.Order()) && mine.All(p => p.Value.shape.SequenceEqual(state[p.Key].shape));
+            Release(mine);
+            if (!fits) return false;
+            Restore(state);
+        }
+        finally
+        {
+            Release(state);
+        }
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        Seconds = double.Parse(reader.Metadata["seconds"], ci);
+        Examples = long.Parse(reader.Metadata["examples"], ci);
+        BestEpoch = int.Parse(reader.Metadata["best_epoch"], ci);
+        return true;
+    }
 
     private Dictionary<string, Tensor> Snapshot()
     {

@@ -54,7 +54,10 @@ public sealed class SuiteRunner(string home, Action<string> log)
             if (suite.Multitask)
             {
                 log($"multitask baseline: one shared {tasks[0].Spec.Adapter.Method} adapter and {tasks.Count} heads, {budget:N0} examples (the specialists' total)");
-                multitask = MultitaskBaseline.Train(RouterBuilder.LoadBase(home, records[0].Base), records[0].Base.Name, tasks, budget, suite.Seed, log);
+                var fingerprint = Fingerprint(JsonSerializer.Serialize(tasks.Select(t => t.Spec), SpecialistCatalog.Json), budget, suite.Seed,
+                                              records[0].Base.ContentHash, string.Join(",", tasks.Select(t => t.Fit.Count + "/" + t.Validation.Count)));
+                var cache = Path.Combine(home, "suites", suite.Name, "multitask.safetensors");
+                multitask = MultitaskBaseline.Train(RouterBuilder.LoadBase(home, records[0].Base), records[0].Base.Name, tasks, budget, suite.Seed, cache, fingerprint, log);
                 var perTask = tasks.Select((t, i) => Correct([.. multitask.Predict(i, [.. t.Test.Examples.Select(e => e.Text)]).Select(p => multitask.Label(i, p))], t.Test)).ToList();
                 multitaskCorrect = [.. union.Select(u => perTask[u.Task][u.Row])];
             }
@@ -108,6 +111,15 @@ public sealed class SuiteRunner(string home, Action<string> log)
         }
     }
 
+    private static string Fingerprint(params object[] parts) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(string.Join("|", parts.Select(p => Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture))))));
+
+    private static string FileHash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     private static double[] Correct(IReadOnlyList<string> predicted, Dataset test) =>
         [.. test.Examples.Select((e, i) => predicted[i] == e.Label ? 1.0 : 0)];
 
@@ -119,9 +131,10 @@ public sealed class SuiteRunner(string home, Action<string> log)
         var method = spec.Adapter.Method;
         var resolved = spec with { Training = spec.Training with { LearningRate = spec.Training.LearningRateFor(method), HeadLearningRate = spec.Training.HeadLearningRateFor(method), Metric = spec.Training.MetricFor(spec.Task) } };
         if (!retrain && existing is not null && JsonSerializer.Serialize(existing.Spec, SpecialistCatalog.Json) == JsonSerializer.Serialize(resolved, SpecialistCatalog.Json)
-            && new BaseCatalog(home).Get(spec.Base).ContentHash == existing.Base.ContentHash)
+            && new BaseCatalog(home).Get(spec.Base).ContentHash == existing.Base.ContentHash
+            && existing.Data.All(d => File.Exists(d.Value.File) && FileHash(d.Value.File) == d.Value.Sha256))
         {
-            log($"specialist {spec.Name}: reusing the stored one (same spec and base)");
+            log($"specialist {spec.Name}: reusing the stored one (same spec, data and base)");
             return existing;
         }
         log($"specialist {spec.Name}: training");
