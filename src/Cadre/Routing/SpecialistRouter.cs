@@ -71,7 +71,7 @@ public sealed class SpecialistRouter : IDisposable
 
     /// <summary>Routed specialists that were retrained, replaced or removed since the router was built: rebuild it.</summary>
     public IReadOnlyList<string> Stale() =>
-        [.. Record.Specialists.Where(s => RouterCatalog.Fingerprint(_home, s.Name) != s.Fingerprint).Select(s => s.Name)];
+        [.. Record.Specialists.Where(s => RouterCatalog.Fingerprint(_home, s.Name) is var now && (now.Length == 0 || now != s.Fingerprint)).Select(s => s.Name)];
 
     /// <summary>Embeds the texts with the shared base (no adapter) and routes them.</summary>
     public IReadOnlyList<RouteDecision> Route(IReadOnlyList<string> texts)

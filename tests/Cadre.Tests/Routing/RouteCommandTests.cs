@@ -6,7 +6,7 @@ namespace Cadre.Tests.Routing;
 
 /// <summary>router build, route and ask end to end on three tiny tasks over the tiny BERT base.</summary>
 [Collection(TorchCollection.Name)]
-public sealed class RouteCommandTests
+public sealed class RouteCommandTests(TrainedTasks trained) : IClassFixture<TrainedTasks>
 {
     private static List<JsonElement> JsonLines(string output) =>
         [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
@@ -16,11 +16,9 @@ public sealed class RouteCommandTests
     [InlineData("learned")]
     public void RoutesEachTextToItsTasksSpecialistAndAsksIt(string method)
     {
-        using var home = new TempDir();
-        using var work = new TempDir();
-        var cli = new CliRunner(home.Path);
-        var train = cli.Run("train", RoutingTasks.Prepare(cli, work.Path));
-        Assert.True(train.ExitCode == 0, train.Error + train.Out);
+        var (home, work, cli) = trained.Copy();
+        using var _ = home;
+        using var __ = work;
         foreach (var task in RoutingTasks.All)
             Assert.True(File.Exists(Path.Combine(home.Path, "specialists", task.Name, "routing.safetensors")), task.Name);
 
@@ -65,10 +63,9 @@ public sealed class RouteCommandTests
     [Fact]
     public void OutOfScopeTextsAbstainMoreOftenThanInScopeOnes()
     {
-        using var home = new TempDir();
-        using var work = new TempDir();
-        var cli = new CliRunner(home.Path);
-        Assert.Equal(0, cli.Run("train", RoutingTasks.Prepare(cli, work.Path)).ExitCode);
+        var (home, work, cli) = trained.Copy();
+        using var _ = home;
+        using var __ = work;
         Assert.Equal(0, cli.Run("router", "build").ExitCode);
         string[] outside = [.. RoutingTasks.OutOfScope(40, 5)];
         var route = cli.Run(["route", "--json", .. outside]);

@@ -11,7 +11,7 @@ namespace Cadre.Tests.Routing;
 /// files, retrained specialists, exports, and the clear errors of route, ask and router build.
 /// </summary>
 [Collection(TorchCollection.Name)]
-public sealed class RouterLifecycleTests
+public sealed class RouterLifecycleTests(TrainedTasks trained) : IClassFixture<TrainedTasks>
 {
     [Fact]
     public void RouteWithoutARouterOrSpecialistsIsAClearError()
@@ -35,10 +35,9 @@ public sealed class RouterLifecycleTests
     [Fact]
     public void SpecialistsTrainedBeforeRoutingSamplesRouteFromTheirDataOrSayToRetrain()
     {
-        using var home = new TempDir();
-        using var work = new TempDir();
-        var cli = new CliRunner(home.Path);
-        Assert.Equal(0, cli.Run("train", RoutingTasks.Prepare(cli, work.Path, epochs: 2)).ExitCode);
+        var (home, work, cli) = trained.Copy();
+        using var _ = home;
+        using var __ = work;
         var catalog = new SpecialistCatalog(home.Path);
         var record = catalog.Get("pets");
         var saved = RoutingSample.Read(Path.Combine(catalog.FolderOf("pets"), RoutingSample.FileName), "pets", record.Labels.Count);
@@ -74,11 +73,10 @@ public sealed class RouterLifecycleTests
     [Fact]
     public void RetrainedSpecialistsMakeTheRouterWarnAndListShowRemoveWork()
     {
-        using var home = new TempDir();
-        using var work = new TempDir();
-        var cli = new CliRunner(home.Path);
-        var spec = RoutingTasks.Prepare(cli, work.Path, epochs: 2);
-        Assert.Equal(0, cli.Run("train", spec).ExitCode);
+        var (home, work, cli) = trained.Copy();
+        using var _ = home;
+        using var __ = work;
+        var spec = work.File("cadre.yaml");
         var build = cli.Run("router", "build", "--name", "two", "--method", "learned", "--specialists", "pets,paint", "--coverage", "0.9");
         Assert.True(build.ExitCode == 0, build.Error);
         Assert.Contains("over 2 specialists: pets, paint", build.Out);
@@ -113,11 +111,10 @@ public sealed class RouterLifecycleTests
     [Fact]
     public void ExportedSpecialistsCarryTheirRoutingSample()
     {
-        using var home = new TempDir();
+        var (home, work, cli) = trained.Copy();
+        using var _ = home;
+        using var __ = work;
         using var other = new TempDir();
-        using var work = new TempDir();
-        var cli = new CliRunner(home.Path);
-        Assert.Equal(0, cli.Run("train", RoutingTasks.Prepare(cli, work.Path, epochs: 1)).ExitCode);
         var folder = work.File("export");
         Assert.Equal(0, cli.Run("specialist", "export", "pace", "-o", folder).ExitCode);
         Assert.True(File.Exists(Path.Combine(folder, RoutingSample.FileName)));

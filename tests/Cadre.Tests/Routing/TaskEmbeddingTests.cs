@@ -9,7 +9,7 @@ namespace Cadre.Tests.Routing;
 
 /// <summary>Task2Vec-style Fisher embeddings, data similarity, and the transfer ranking of cadre route rank.</summary>
 [Collection(TorchCollection.Name)]
-public sealed class TaskEmbeddingTests
+public sealed class TaskEmbeddingTests(TrainedTasks trained) : IClassFixture<TrainedTasks>
 {
     /// <summary>A routing sample from the synthetic clusters of <see cref="RouterMethodTests"/>: one specialist's rows, its groups as classes.</summary>
     private static RoutingSample Task(int owner, int seed, Func<int, int>? relabel = null)
@@ -60,10 +60,9 @@ public sealed class TaskEmbeddingTests
     [Fact]
     public void RouteRankPutsTheSpecialistOfTheSameInputsFirst()
     {
-        using var home = new TempDir();
-        using var work = new TempDir();
-        var cli = new CliRunner(home.Path);
-        Assert.Equal(0, cli.Run("train", RoutingTasks.Prepare(cli, work.Path, epochs: 1)).ExitCode);
+        var (home, work, cli) = trained.Copy();
+        using var _ = home;
+        using var __ = work;
         // A new task over the paint vocabulary with label names of its own: a relabelled copy of paint.
         var few = RoutingTasks.WriteTsv(work.File("few.tsv"), RoutingTasks.Rows(RoutingTasks.All[1], 24, 77)
             .Select(r => (r.Text, r.Label == "red" ? "warm" : "cool")));
