@@ -55,9 +55,15 @@ internal static class RouteCommand
 
     private static double Round(double v) => Math.Round(v, 6);
 
-    private static string Line(RouteDecision d) => d.Abstained
-        ? string.Create(CultureInfo.InvariantCulture, $"(abstain)\tnearest {d.Best} {d.Confidence:F3}, signal {d.Signal:F3} < {d.Threshold:F3}\t{d.Text}")
-        : string.Create(CultureInfo.InvariantCulture, $"{d.Specialist}\t{d.Confidence:F3}\t{d.Text}");
+    /// <summary>One line per text: the choice (or <c>(abstain)</c>), its probability, every specialist's score best first, the text.</summary>
+    private static string Line(RouteDecision d)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var scores = string.Join(' ', d.Scores.OrderByDescending(p => p.Value).Select(p => string.Create(ci, $"{p.Key}:{p.Value:F3}")));
+        return d.Abstained
+            ? string.Create(ci, $"(abstain)\t{d.Confidence:F3}\tsignal {d.Signal:F3} < {d.Threshold:F3}; {scores}\t{d.Text}")
+            : string.Create(ci, $"{d.Specialist}\t{d.Confidence:F3}\t{scores}\t{d.Text}");
+    }
 
     private static Command Rank(CliContext context)
     {

@@ -50,8 +50,8 @@ public sealed record RoutingSample
         var sample = rows < train.Count ? Splits.Stratified(train, (double)rows / train.Count, seed).Validation : train;
         var texts = sample.Examples.Select(e => e.Text).ToList();
         float[] flat;
-        using (var x = AdapterFeatures.Embed(encoder, null, texts, maxLength)) // (N, D)
-            flat = x.contiguous().data<float>().ToArray();
+        using (var scope = NewDisposeScope()) // contiguous() hands out a new tensor too
+            flat = AdapterFeatures.Embed(encoder, null, texts, maxLength).contiguous().data<float>().ToArray(); // (N, D)
         var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         var result = new RoutingSample
         {

@@ -97,9 +97,11 @@ public sealed class MultitaskBaseline : IDisposable
                 var plan = tasks.SelectMany((t, i) => BatchPlan.Create(lengths[i], training.BatchSize, seed + i, epoch).Select(rows => (Task: i, Rows: rows))).ToArray();
                 new Random(unchecked(seed * 7919 + epoch)).Shuffle(plan);
                 double lossSum = 0;
-                foreach (var (task, rows) in plan)
+                foreach (var (task, planned) in plan)
                 {
                     if (seen >= budget) break;
+                    // The last batch stops at the budget, so the baseline sees exactly the specialists' examples × epochs.
+                    var rows = seen + planned.Length > budget ? planned[..(int)(budget - seen)] : planned;
                     using var scope = NewDisposeScope();
                     var k = 0;
                     foreach (var group in optimizer.ParamGroups)

@@ -46,6 +46,12 @@ public sealed class RouteCommandTests(TrainedTasks trained) : IClassFixture<Trai
         var answered = lines.Count(l => !l.GetProperty("abstained").GetBoolean());
         Assert.True(answered >= 0.8 * union.Count, $"{method}: only {answered} of {union.Count} in-scope texts answered");
 
+        var plain = cli.Run("route", "the dog sat on the mat").Out.TrimEnd().Split('\t');
+        Assert.Equal(4, plain.Length); // choice, probability, every score best first, text
+        Assert.StartsWith("pets:", plain[2]);
+        Assert.Equal(3, plain[2].Split(' ').Length);
+        Assert.Equal("the dog sat on the mat", plain[3]);
+
         string[] asked = ["the dog sat on the mat", "a big red is", "hello world runs slow"];
         var ask = cli.Run(["ask", "--json", "--force", .. asked]);
         Assert.True(ask.ExitCode == 0, ask.Error);

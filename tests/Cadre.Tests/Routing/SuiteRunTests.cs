@@ -36,6 +36,9 @@ public sealed class SuiteRunTests(TrainedTasks trained) : IClassFixture<TrainedT
         Assert.True(run.ExitCode == 0, run.Error + run.Out);
         Assert.Contains("specialist pets: reusing the stored one", run.Error);
         Assert.Contains("specialist pace: training", run.Error);
+        // The multitask baseline sees exactly the specialists' examples × epochs: 72 fitted rows each, 10 + 10 + 3 epochs.
+        Assert.True(run.Error.Contains("1,656/1,656 examples"), run.Error);
+        Assert.DoesNotContain("1,657", run.Error);
         var md = File.ReadAllText(results);
         Assert.Contains("<!-- bench:suite:tiny begin -->", md);
         foreach (var part in new[] { "| pets | 20 |", "| **mean** |", "routed (prototype)", "routed (learned)", "multitask (task given)", "OOS AUROC",
