@@ -84,6 +84,10 @@ public static class CadreCli
         BundleCommand.Pull(context),
         GitCommand.Create(context),
         MergeCommand.Create(context),
+        RouterCommand.Create(context),
+        RouteCommand.Create(context),
+        AskCommand.Create(context),
+        SuiteCommand.Create(context),
         BenchCommand.Create(context),
         QuickstartCommand.Create(context),
     ];

@@ -161,6 +161,9 @@ public sealed class SpecialistModel : IDisposable
         }).ToList();
     }
 
+    /// <summary>The sentence embeddings (N, D) the head sees: the base with this specialist's adapter. The caller owns them.</summary>
+    public Tensor Features(IReadOnlyList<string> texts) => AdapterFeatures.Embed(_encoder, _adapter, texts, Record.TaskList.Max(t => t.Spec.Training.MaxLength));
+
     /// <summary>
     /// The task's metrics on a labelled data set whose labels the specialist knows (others are named in the error);
     /// <paramref name="task"/> chooses the task of a merged specialist.

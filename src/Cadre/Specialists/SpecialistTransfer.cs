@@ -17,7 +17,8 @@ public static class SpecialistTransfer
 
     /// <summary>Files a specialist folder may hold besides its heads; nothing else is exported or imported.</summary>
     private static readonly string[] Known =
-        [SpecialistRecord.FileName, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors"];
+        [SpecialistRecord.FileName, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors",
+         Routing.RoutingSample.FileName];
 
     private static IEnumerable<string> Files(SpecialistRecord record) => Known.Concat(record.TaskList.Select(t => t.Head)).Distinct();
 
@@ -93,6 +94,9 @@ public static class SpecialistTransfer
             if (regression && !head.Tensors.Any(t => t.Name == "target_mean"))
                 throw new CadreException($"{headFile}: a regression head needs 'target_mean' and 'target_std'");
         }
+        var routing = Path.Combine(folder, Routing.RoutingSample.FileName);
+        if (File.Exists(routing))
+            Routing.RoutingSample.Read(routing, record.Name, record.Labels.Count); // validates version, shapes and labels
         if (record.Method == "head")
             return;
         var method = AdapterMethods.Get(record.Method);

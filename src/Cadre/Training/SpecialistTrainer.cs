@@ -58,6 +58,8 @@ public sealed class SpecialistTrainer(string home)
             .ToDictionary(p => p.Item1, p => new DataReference(p.Item2!.File, TrainingData.FileHash(p.Item2.File), p.Item2.Count));
         var watch = System.Diagnostics.Stopwatch.StartNew(); // training time includes loading the base and caching features
         using var encoder = BaseModels.LoadEncoder(catalog, spec.Base);
+        // Before any adapter changes the base's embeddings: what routers need later (docs/formats.md, routing.safetensors).
+        var routing = Routing.RoutingSamples.Capture(spec, encoder, train, labels);
         using var adapter = adapterMethod?.Create(encoder, spec.Adapter, spec.Training.Seed, baseRecord.Name);
         var texts = fit.Examples.Select(e => e.Text).ToList();
         var maxLength = spec.Training.MaxLength;
@@ -119,6 +121,7 @@ public sealed class SpecialistTrainer(string home)
                                     new Dictionary<string, string> { ["format"] = "cadre", ["method"] = method });
             if (adapter is not null)
                 AdapterFiles.Save(adapter, folder);
+            routing.Write(folder);
         }, message);
         return new TrainOutcome(record, check, result.Epochs, result.Resumed, version);
     }

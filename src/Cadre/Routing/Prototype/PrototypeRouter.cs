@@ -1,0 +1,91 @@
+using static TorchSharp.torch;
+
+namespace Cadre.Routing.Prototype;
+
+/// <summary>
+/// Nearest-prototype routing: each specialist keeps several unit-length prototypes of its training embeddings (per
+/// class, spherical k-means centroids, one per <see cref="RowsPerPrototype"/> rows, at most
+/// <see cref="MaxPerGroup"/>); a text's logit for a specialist is its best cosine to one of them, and its
+/// similarity (what abstention watches) is the best cosine overall. Prototypes per class keep small classes of a
+/// many-class specialist visible; k-means inside a class covers a broad domain (movie reviews) with more than one point.
+/// Cosines are taken after subtracting the mean of all routing rows (kept as <c>feature_mean</c>): sentence
+/// embeddings share a large common direction (anisotropy; Ethayarajh 2019), which otherwise puts every cosine near 1
+/// and hides the differences between domains.
+/// </summary>
+public sealed class PrototypeRouterMethod : IRouterMethod
+{
+    public const int RowsPerPrototype = 32;
+    public const int MaxPerGroup = 8;
+
+    public string Name => "prototype";
+    public string Description => "nearest prototype (per-class spherical k-means centroids of base embeddings), cosine";
+    public int MinimumSpecialists => 1;
+
+    public IRouter Fit(RouterData data, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var raw = data.Tensor();                       // (N, D)
+        var mean = raw.mean([0]);                      // (D)
+        var x = CosineKMeans.Normalize(raw - mean);    // (N, D)
+        var parts = new List<Tensor>();
+        var owners = new List<long>();
+        for (var s = 0; s < data.Specialists.Count; s++)
+            foreach (var group in Enumerable.Range(0, data.Rows).Where(i => data.Owner[i] == s).GroupBy(i => data.Group[i]).OrderBy(g => g.Key))
+            {
+                var rows = group.ToArray();
+                var k = Math.Clamp(rows.Length / RowsPerPrototype, 1, MaxPerGroup);
+                var centroids = CosineKMeans.Fit(x.index_select(0, tensor(rows.Select(i => (long)i).ToArray())), k, seed + 7919 * s + group.Key);
+                parts.Add(centroids);
+                owners.AddRange(Enumerable.Repeat((long)s, (int)centroids.shape[0]));
+            }
+        if (parts.Count == 0)
+            throw new CadreException("a prototype router needs at least one routing row");
+        var prototypes = cat(parts, 0).detach().MoveToOuterDisposeScope(); // (P, D)
+        var owner = tensor(owners.ToArray()).MoveToOuterDisposeScope();    // (P)
+        return new PrototypeRouter(prototypes, owner, mean.detach().MoveToOuterDisposeScope(), data.Specialists.Count);
+    }
+
+    public IRouter Load(IReadOnlyDictionary<string, Tensor> state, int specialists, int dimension, string source)
+    {
+        if (!state.TryGetValue("prototypes", out var p) || !state.TryGetValue("owner", out var o) || !state.TryGetValue("feature_mean", out var m))
+            throw new CadreException($"{source}: a prototype router needs tensors 'prototypes', 'owner' and 'feature_mean'");
+        if (p.dim() != 2 || p.shape[1] != dimension || o.dim() != 1 || o.shape[0] != p.shape[0] || m.dim() != 1 || m.shape[0] != dimension)
+            throw new CadreException($"{source}: 'prototypes' [{string.Join(", ", p.shape)}], 'owner' [{string.Join(", ", o.shape)}] and 'feature_mean' [{string.Join(", ", m.shape)}] must be (P, {dimension}), (P) and ({dimension})");
+        var owners = o.to(ScalarType.Int64).data<long>().ToArray();
+        var missing = Enumerable.Range(0, specialists).Where(s => !owners.Contains(s)).ToList();
+        if (owners.Any(v => v < 0 || v >= specialists) || missing.Count > 0)
+            throw new CadreException($"{source}: 'owner' must give each of the {specialists} specialists at least one prototype");
+        return new PrototypeRouter(p.to(ScalarType.Float32).detach().clone(), o.to(ScalarType.Int64).detach().clone(),
+                                   m.to(ScalarType.Float32).detach().clone(), specialists);
+    }
+}
+
+internal sealed class PrototypeRouter(Tensor prototypes, Tensor owner, Tensor mean, int specialists) : IRouter
+{
+    private readonly long[][] _bySpecialist = Enumerable.Range(0, specialists)
+        .Select(s => owner.data<long>().ToArray().Select((o, i) => (o, i)).Where(p => p.o == s).Select(p => (long)p.i).ToArray()).ToArray();
+
+    public string Method => "prototype";
+
+    public long ParameterCount => prototypes.numel() + mean.numel();
+
+    public RouterScores Score(Tensor embeddings)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var sims = CosineKMeans.Normalize(embeddings.to(ScalarType.Float32) - mean).mm(prototypes.t()); // (N, D)·(D, P) → (N, P)
+        var perSpecialist = stack(_bySpecialist.Select(idx => sims.index_select(1, tensor(idx)).amax([1])), 1); // (N, S)
+        var flat = perSpecialist.contiguous().data<float>().ToArray();
+        var logits = Enumerable.Range(0, (int)perSpecialist.shape[0]).Select(i => flat.AsSpan(i * specialists, specialists).ToArray()).ToArray();
+        return new RouterScores(logits, [.. logits.Select(row => row.Max())]);
+    }
+
+    public IReadOnlyDictionary<string, Tensor> State() => new Dictionary<string, Tensor> { ["prototypes"] = prototypes, ["owner"] = owner, ["feature_mean"] = mean };
+
+    public void Dispose()
+    {
+        prototypes.Dispose();
+        owner.Dispose();
+        mean.Dispose();
+    }
+}
