@@ -64,7 +64,7 @@ public sealed class SuiteRunner(string home, Action<string> log)
             var merges = new Dictionary<string, IReadOnlyDictionary<string, double>>();
             var notRun = new Dictionary<string, string>();
             foreach (var m in suite.Merges)
-                if (MergeRows.Available.Contains(m)) merges[m] = MergeRows.Evaluate(new MergeContext(home, suite.Name, tasks, suite.Seed), m);
+                if (MergeRows.Available.Contains(m)) merges[m] = MergeRows.Evaluate(new MergeContext(home, suite.Name, tasks, suite.Seed, log), m);
                 else notRun[m] = MergeRows.NotAvailable(m);
 
             var gold = union.Select(u => names[u.Task]).ToList();
