@@ -40,6 +40,15 @@ public abstract class AttachedAdapter : IDisposable
 
     public long TrainableParameterCount => Parameters.Values.Sum(p => p.numel());
 
+    /// <summary>The site hooks this adapter attached, in order (serving reads their contributions).</summary>
+    public IReadOnlyList<(AdaptableLinear Site, ISiteAdapter Adapter)> SiteAdapters => _attached;
+
+    /// <summary>The soft prompt this adapter sets on its encoder, or null for adapters without one.</summary>
+    public virtual PromptContribution? Prompt => null;
+
+    /// <summary>Whether the adapter changes the base's own weights (full fine-tuning): it cannot share a base when served.</summary>
+    public virtual bool OwnsBaseWeights => false;
+
     /// <summary>The tensors to save, by key; the default is the trainable parameters themselves.</summary>
     public virtual IReadOnlyDictionary<string, Tensor> StateDict() => Parameters.ToDictionary(p => p.Key, p => (Tensor)p.Value);
 

@@ -57,27 +57,34 @@ public sealed class SoftPrompt
     /// <summary>The attention width W of each layer, set by the base (deep prompts need it).</summary>
     public IReadOnlyList<long> LayerWidths { get; init; } = [];
 
+    /// <summary>
+    /// (P, E) shared by every row, or (B, P, E) one prompt per row: serving gathers the prompts of the specialists
+    /// a mixed batch asks for, so rows with different prompts of one length share a forward pass.
+    /// </summary>
     public Tensor? Vectors { get; set; }
 
-    /// <summary>Deep prompts (P, Σ 2·W_i), or null.</summary>
+    /// <summary>Deep prompts (P, Σ 2·W_i), or (B, P, Σ 2·W_i) one per row, or null.</summary>
     public Tensor? Prefixes { get; set; }
 
     /// <summary>Positions the input prompt adds before the text (deep prompts add none).</summary>
-    public long Length => Vectors?.shape[0] ?? 0;
+    public long Length => Vectors is null ? 0 : Vectors.shape[^2];
 
     /// <summary>Key positions deep prompts add before the text at every layer.</summary>
-    public long PrefixLength => Prefixes?.shape[0] ?? 0;
+    public long PrefixLength => Prefixes is null ? 0 : Prefixes.shape[^2];
+
+    /// <summary>The input prompt for a batch of <paramref name="rows"/>: (B, P, E), shared or per row.</summary>
+    public Tensor? VectorsFor(long rows) => Vectors is null ? null : Vectors.dim() == 3 ? Vectors : Vectors.unsqueeze(0).expand(rows, -1, -1);
 
     /// <summary>Columns a deep prompt needs: keys and values for every layer.</summary>
     public long PrefixWidth => 2 * LayerWidths.Sum();
 
-    /// <summary>Layer <paramref name="layer"/>'s prefix keys and values, each (P, W), or null without deep prompts.</summary>
+    /// <summary>Layer <paramref name="layer"/>'s prefix keys and values, each (P, W) or per row (B, P, W), or null without deep prompts.</summary>
     public (Tensor Keys, Tensor Values)? PrefixOf(int layer)
     {
         if (Prefixes is null) return null;
         var offset = 2 * LayerWidths.Take(layer).Sum();
         var width = LayerWidths[layer];
-        return (Prefixes.narrow(1, offset, width), Prefixes.narrow(1, offset + width, width)); // (P, W) twice
+        return (Prefixes.narrow(-1, offset, width), Prefixes.narrow(-1, offset + width, width)); // (P, W) or (B, P, W) twice
     }
 
     /// <summary>
@@ -87,8 +94,10 @@ public sealed class SoftPrompt
     public long Prepend(int layer, ref Tensor keys, ref Tensor values)
     {
         if (PrefixOf(layer) is not { } prefix) return 0;
-        var (b, n, p) = (keys.shape[0], keys.shape[1], prefix.Keys.shape[0]);
-        Tensor Heads(Tensor z) => z.view(1, p, n, -1).transpose(1, 2).expand(b, -1, -1, -1); // (B, N, P, D)
+        var (b, n, p) = (keys.shape[0], keys.shape[1], prefix.Keys.shape[^2]);
+        Tensor Heads(Tensor z) => z.dim() == 3
+            ? z.view(b, p, n, -1).transpose(1, 2)                                           // (B, N, P, D), one per row
+            : z.view(1, p, n, -1).transpose(1, 2).expand(b, -1, -1, -1);                    // (B, N, P, D), shared
         keys = cat([Heads(prefix.Keys), keys], 2);                                          // (B, N, P + T, D)
         values = cat([Heads(prefix.Values), values], 2);                                    // (B, N, P + T, D)
         return p;

@@ -140,7 +140,7 @@ public sealed class SpecialistModel : IDisposable
         return result;
     }
 
-    private static List<Prediction> Describe(TaskRecord task, IReadOnlyList<string> texts, float[][] rows)
+    internal static List<Prediction> Describe(TaskRecord task, IReadOnlyList<string> texts, float[][] rows)
     {
         var labels = task.Labels;
         return texts.Select((t, i) =>

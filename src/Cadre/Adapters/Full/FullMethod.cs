@@ -40,6 +40,8 @@ public sealed class FullMethod : IAdapterMethod
 
         public override string WeightsFile => "model.safetensors";
 
+        public override bool OwnsBaseWeights => true;
+
         /// <summary>The whole state dict, buffers included, so the file is a complete checkpoint of the tuned base.</summary>
         public override IReadOnlyDictionary<string, Tensor> StateDict() => Model.Module.state_dict();
 

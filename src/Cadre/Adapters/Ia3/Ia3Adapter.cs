@@ -41,8 +41,10 @@ internal sealed class Ia3Adapter : AttachedAdapter
 
     public override JsonObject PeftConfig => _config;
 
-    private sealed class Site(Parameter vector, bool scalesInput) : ISiteAdapter
+    private sealed class Site(Parameter vector, bool scalesInput) : IServableSite
     {
+        public SiteContribution Contribution => new ScaleContribution(vector.flatten(), scalesInput);
+
         public Tensor ApplyInput(Tensor x, Tensor? rowSlots) => scalesInput ? Scale(x, rowSlots) : x;
 
         public Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots) => scalesInput ? y : Scale(y, rowSlots);

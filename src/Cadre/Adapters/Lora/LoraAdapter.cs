@@ -62,8 +62,10 @@ internal sealed class LoraAdapter : AttachedAdapter, IHasDropout
 
     public SeededDropout Dropout => _dropout;
 
-    private sealed class Site(LoraAdapter owner, Parameter a, Parameter b, double scaling) : ISiteAdapter
+    private sealed class Site(LoraAdapter owner, Parameter a, Parameter b, double scaling) : IServableSite
     {
+        public SiteContribution Contribution => new LowRankContribution(a, b, scaling);
+
         public Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots)
         {
             var h = owner._dropout.Apply(x, owner.Training);

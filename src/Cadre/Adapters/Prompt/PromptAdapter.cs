@@ -85,6 +85,8 @@ internal sealed class PromptAdapter : AttachedAdapter
 
     public override JsonObject PeftConfig => _config;
 
+    public override PromptContribution Prompt => new(_parameters["prompt_embeddings"], Deep);
+
     protected override void Release()
     {
         if (Deep)

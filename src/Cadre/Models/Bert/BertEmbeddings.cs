@@ -49,8 +49,9 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         var positionSource = inputIds;
         if (prompt is not null)
         {
-            var (b, p) = (inputIds.shape[0], prompt.shape[0]);
-            words = cat([prompt.unsqueeze(0).expand(b, p, -1), words], 1);                 // (B, P + T, H)
+            var (b, p) = (inputIds.shape[0], prompt.shape[^2]);
+            var rows = prompt.dim() == 3 ? prompt : prompt.unsqueeze(0).expand(b, p, -1);    // (B, P, H)
+            words = cat([rows, words], 1);                                                 // (B, P + T, H)
             tokenTypeIds = cat([zeros(b, p, dtype: tokenTypeIds.dtype, device: tokenTypeIds.device), tokenTypeIds], 1);
             // Prompt positions count as real tokens (any id but the pad id) for RoBERTa-style positions.
             positionSource = cat([full(b, p, _config.PadTokenId + 1L, dtype: int64, device: inputIds.device), inputIds], 1);

@@ -37,8 +37,8 @@ internal sealed class BertNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         // get_extended_attention_mask: (B, T) -> (B, 1, 1, T), 0 where attended and float.MinValue on padding.
-        var prompt = _prompt.Vectors;
-        var p = prompt?.shape[0] ?? 0;
+        var prompt = _prompt.VectorsFor(inputIds.shape[0]);                    // (B, P, H) or null
+        var p = prompt?.shape[1] ?? 0;
         if (prompt is not null) // soft prompt positions are always attended to
             attentionMask = cat([ones(inputIds.shape[0], p, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
         var additive = (1.0f - attentionMask.to(float32)).unsqueeze(1).unsqueeze(2) * float.MinValue;

@@ -43,11 +43,11 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
     {
         var e = embeddings.Lookup(ids.clamp(0, _config.VocabSize - 1));          // (B, T, E)
         var pooling = mask;                                                      // (B, T): which positions the mean counts
-        if (_prompt.Vectors is { } prompt)
+        if (_prompt.VectorsFor(ids.shape[0]) is { } prompt)                     // (B, P, E)
         {
             // Soft prompt tokens go first, are attended to like real tokens, and stay out of the mean.
-            var (b, p) = (ids.shape[0], prompt.shape[0]);
-            e = cat([prompt.unsqueeze(0).expand(b, p, -1), e], 1);               // (B, P + T, E)
+            var (b, p) = (ids.shape[0], prompt.shape[1]);
+            e = cat([prompt, e], 1);                                             // (B, P + T, E)
             mask = cat([ones(b, p, dtype: mask.dtype), mask], 1);                // (B, P + T)
             pooling = cat([zeros(b, p, dtype: mask.dtype), pooling], 1);         // (B, P + T)
         }

@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace Cadre.Serving;
+
+/// <summary>
+/// The dynamic batcher of one base: requests queue here; one worker thread takes the first, waits up to
+/// <see cref="ServingOptions.MaxBatchWait"/> for more (up to <see cref="ServingOptions.MaxBatchRows"/> rows), and
+/// runs the rows through the base in as few passes as the rows allow: one pass per distinct (max_length, soft
+/// prompt length) whatever the mix of specialists, since adapters are gathered per row. A large request spans
+/// batches. The queue is bounded in rows: beyond <see cref="ServingOptions.QueueCapacity"/> a request is refused
+/// at once (429), never buffered. A cancelled request is dropped before its rows cost a pass.
+/// </summary>
+internal sealed class Batcher : IDisposable
+{
+    private readonly ServingBase _base;
+    private readonly ServingOptions _options;
+    private readonly BlockingCollection<WorkItem> _incoming = new();
+    private readonly LinkedList<(WorkItem Item, int MaxLength, int Index)> _pending = new();
+    private readonly Thread _worker;
+    private readonly Action<WorkItem> _released;
+    private int _queuedRows;
+
+    public Batcher(ServingBase servingBase, ServingOptions options, Action<WorkItem> released)
+    {
+        _base = servingBase;
+        _options = options;
+        _released = released;
+        _worker = new Thread(Run) { IsBackground = true, Name = $"cadre-batcher-{servingBase.Name}" };
+        _worker.Start();
+    }
+
+    public int QueuedRows => Volatile.Read(ref _queuedRows);
+    public long Batches;
+    public long Rows;
+    public readonly ConcurrentDictionary<int, long> BatchSizes = new();
+
+    /// <summary>Queues a request, or throws <see cref="ServingErrorKind.Overloaded"/> when its rows do not fit.</summary>
+    public void Enqueue(WorkItem item)
+    {
+        if (Interlocked.Add(ref _queuedRows, item.Rows) > _options.QueueCapacity)
+        {
+            Interlocked.Add(ref _queuedRows, -item.Rows);
+            // A hint, not a promise: how long the rows ahead take at the last batch rate, at least one second.
+            throw new ServingException(ServingErrorKind.Overloaded, $"the queue is full ({_options.QueueCapacity} rows); retry later",
+                                       TimeSpan.FromSeconds(1));
+        }
+        try
+        {
+            _incoming.Add(item);
+        }
+        catch (InvalidOperationException)
+        {
+            Interlocked.Add(ref _queuedRows, -item.Rows);
+            throw new ServingException(ServingErrorKind.Unavailable, "the server is shutting down");
+        }
+    }
+
+    /// <summary>Stops taking requests; the worker finishes what is queued, then exits.</summary>
+    public void Complete() => _incoming.CompleteAdding();
+
+    public bool WaitIdle(TimeSpan timeout) => _worker.Join(timeout);
+
+    private void Run()
+    {
+        if (_options.Threads > 0) set_num_threads(_options.Threads);
+        while (true)
+        {
+            if (_pending.Count == 0)
+            {
+                if (!_incoming.TryTake(out var first, Timeout.Infinite))
+                    return; // completed and drained
+                Add(first);
+                var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxBatchWait.TotalSeconds * Stopwatch.Frequency);
+                while (_pending.Count < _options.MaxBatchRows)
+                {
+                    var left = (int)Math.Max(0, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency);
+                    if (!_incoming.TryTake(out var more, left)) break;
+                    Add(more);
+                }
+            }
+            while (_pending.Count < _options.MaxBatchRows && _incoming.TryTake(out var ready))
+                Add(ready);
+            RunBatch();
+        }
+    }
+
+    private void Add(WorkItem item)
+    {
+        foreach (var (m, i) in item.AllRows())
+            _pending.AddLast((item, m, i));
+    }
+
+    private void RunBatch()
+    {
+        // Take up to MaxBatchRows live rows; rows of cancelled requests are dropped without a pass.
+        var batch = new List<(WorkItem Item, int MaxLength, int Index)>();
+        while (batch.Count < _options.MaxBatchRows && _pending.First is { } node)
+        {
+            _pending.RemoveFirst();
+            var row = node.Value;
+            if (row.Item.Cancel.IsCancellationRequested || row.Item.Done.Task.IsCompleted)
+            {
+                Drop(row.Item);
+                continue;
+            }
+            batch.Add(row);
+        }
+        if (batch.Count == 0) return;
+        Interlocked.Increment(ref Batches);
+        Interlocked.Add(ref Rows, batch.Count);
+        BatchSizes.AddOrUpdate(batch.Count, 1, (_, n) => n + 1);
+        // Passes: rows that can share one forward. Splitting per adapter is the benchmark's baseline only.
+        var passes = batch.GroupBy(r => (r.MaxLength, Prompt: r.Item.Specialist?.Prompt?.shape[0] ?? 0,
+                                         Deep: r.Item.Specialist?.DeepPrompt ?? false,
+                                         Split: _options.SplitPerAdapter ? r.Item.Specialist?.Name : null));
+        foreach (var pass in passes)
+        {
+            var rows = pass.ToList();
+            try
+            {
+                using var scope = NewDisposeScope();
+                var features = _base.Forward([.. rows.Select(r => r.Item.Texts[r.Index])], [.. rows.Select(r => r.Item.Specialist)],
+                                             pass.Key.MaxLength);                               // (B, D)
+                var values = features.contiguous().data<float>().ToArray();
+                var width = (int)features.shape[1];
+                for (var k = 0; k < rows.Count; k++)
+                {
+                    var (item, m, i) = rows[k];
+                    if (item.Done.Task.IsCompleted) continue; // dropped meanwhile (a failed pass); its rows are uncounted
+                    item.Features[m][i] = values.AsSpan(k * width, width).ToArray();
+                    item.Remaining--;
+                    Interlocked.Decrement(ref _queuedRows);
+                    if (item.Remaining == 0) Complete(item);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var item in rows.Select(r => r.Item).Distinct())
+                {
+                    item.Done.TrySetException(e);
+                    Drop(item);
+                }
+            }
+        }
+    }
+
+    private void Complete(WorkItem item)
+    {
+        try
+        {
+            item.Done.TrySetResult(item.Finish(item));
+        }
+        catch (Exception e)
+        {
+            item.Done.TrySetException(e);
+        }
+        _released(item);
+    }
+
+    /// <summary>Removes a request's remaining rows from the queue and releases it.</summary>
+    private void Drop(WorkItem item)
+    {
+        for (var node = _pending.First; node is not null;)
+        {
+            var next = node.Next;
+            if (ReferenceEquals(node.Value.Item, item)) _pending.Remove(node);
+            node = next;
+        }
+        // Every row not yet answered is still counted in the queue, wherever it is now.
+        Interlocked.Add(ref _queuedRows, -item.Remaining);
+        item.Remaining = 0;
+        if (!item.Done.Task.IsCompleted)
+            item.Done.TrySetCanceled(item.Cancel.IsCancellationRequested ? item.Cancel : new CancellationToken(true));
+        _released(item);
+    }
+
+    public void Dispose()
+    {
+        _incoming.CompleteAdding();
+        _worker.Join(TimeSpan.FromSeconds(10));
+        _incoming.Dispose();
+    }
+}

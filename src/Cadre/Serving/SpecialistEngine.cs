@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using Cadre.Routing;
+using Cadre.Specialists;
+using Cadre.Store;
+using Cadre.Training;
+using static TorchSharp.torch;
+
+namespace Cadre.Serving;
+
+/// <summary>
+/// The serving engine behind <c>cadre serve</c>: every specialist of a home over one shared copy of each base, an
+/// <see cref="AdapterPool"/> of hot adapters, and one <see cref="Batcher"/> per base that runs concurrent requests
+/// for different specialists through one forward pass. Routers share the base too: their embeddings are bare-base
+/// rows in the same batches.
+/// </summary>
+public sealed partial class SpecialistEngine : ISpecialistService
+{
+    private readonly string _home;
+    private readonly AdapterPool _pool;
+    private readonly ConcurrentDictionary<string, Lazy<(ServingBase Base, Batcher Batcher)>> _bases = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<SpecialistRouter>> _routers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Requests, long Inputs)> _usage = new(StringComparer.Ordinal);
+    private long _requests;
+    private volatile bool _draining;
+
+    public SpecialistEngine(string home, ServingOptions options)
+    {
+        if (options.Validate() is { Count: > 0 } errors)
+            throw new CadreException("serving options: " + string.Join("; ", errors));
+        _home = home;
+        Options = options;
+        _pool = new AdapterPool(home, options, name => BaseOf(name).Base);
+    }
+
+    public ServingOptions Options { get; }
+
+    private (ServingBase Base, Batcher Batcher) BaseOf(string name) =>
+        _bases.GetOrAdd(name, n => new Lazy<(ServingBase, Batcher)>(() =>
+        {
+            var b = new ServingBase(_home, n);
+            return (b, new Batcher(b, Options, Released));
+        })).Value;
+
+    private void Released(WorkItem item)
+    {
+        if (item.Specialist is { } s) _pool.Release(s);
+    }
+
+    public async Task<IReadOnlyList<TaskPredictions>> PredictAsync(string name, IReadOnlyList<string> inputs, string? task, CancellationToken cancel)
+    {
+        CheckInputs(inputs);
+        using var timeout = Deadline(cancel);
+        try
+        {
+            var served = await _pool.AcquireAsync(name, timeout.Token);
+            TaskRecord? chosen = null;
+            try
+            {
+                chosen = task is null ? null : served.Record.TaskList.FirstOrDefault(t => t.Name == task)
+                    ?? throw new ServingException(ServingErrorKind.BadRequest, $"{name} has no task '{task}'; its tasks: {string.Join(", ", served.Record.TaskList.Select(t => t.Name))}");
+            }
+            catch { _pool.Release(served); throw; }
+            Count(name, inputs.Count);
+            if (served.Dedicated is { } own)
+                return await RunDedicated(served, own, inputs, chosen, timeout.Token);
+            var heads = served.Heads.Where(h => chosen is null || h.Task.Name == chosen.Name).ToList();
+            var lengths = heads.Select(h => h.Task.Spec.Training.MaxLength).Distinct().ToList();
+            var item = new WorkItem(served, inputs, lengths, w => new PredictResult(Heads(w, heads)), timeout.Token);
+            var result = (PredictResult)await Submit(BaseOf(served.Record.Base.Name).Batcher, item, timeout.Token);
+            return result.Tasks;
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw TimedOut();
+        }
+    }
+
+    public async Task<float[][]> EmbedAsync(IReadOnlyList<string> inputs, string? specialist, CancellationToken cancel)
+    {
+        CheckInputs(inputs);
+        using var timeout = Deadline(cancel);
+        try
+        {
+            if (specialist is null)
+            {
+                var baseName = DefaultBase();
+                return await BaseRows(baseName, inputs, null, timeout.Token);
+            }
+            var served = await _pool.AcquireAsync(specialist, timeout.Token);
+            Count(specialist, inputs.Count);
+            var length = served.MaxLengths.Max();
+            if (served.Dedicated is { } own)
+            {
+                _pool.Release(served);
+                using var scope = NewDisposeScope();
+                using var x = own.Features(inputs);
+                return Rows(x);
+            }
+            var item = new WorkItem(served, inputs, [length], w => w.Features[length], timeout.Token);
+            return (float[][])await Submit(BaseOf(served.Record.Base.Name).Batcher, item, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw TimedOut();
+        }
+    }
+
+    /// <summary>Bare-base features of texts on base <paramref name="baseName"/>, cut to <paramref name="maxLength"/> tokens.</summary>
+    private async Task<float[][]> BaseRows(string baseName, IReadOnlyList<string> inputs, int? maxLength, CancellationToken cancel)
+    {
+        var length = maxLength ?? new Training.Spec.TrainingSpec().MaxLength;
+        var item = new WorkItem(null, inputs, [length], w => w.Features[length], cancel);
+        return (float[][])await Submit(BaseOf(baseName).Batcher, item, cancel);
+    }
+
+    private async Task<object> Submit(Batcher batcher, WorkItem item, CancellationToken cancel)
+    {
+        if (_draining)
+        {
+            Released(item);
+            throw new ServingException(ServingErrorKind.Unavailable, "the server is draining for shutdown");
+        }
+        try
+        {
+            batcher.Enqueue(item);
+        }
+        catch
+        {
+            Released(item);
+            throw;
+        }
+        Interlocked.Increment(ref _requests);
+        return await item.Done.Task.WaitAsync(cancel);
+    }
+
+    private static List<TaskPredictions> Heads(WorkItem item, IReadOnlyList<(TaskRecord Task, ClassifierHead Head)> heads)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var result = new List<TaskPredictions>();
+        foreach (var (task, head) in heads)
+        {
+            var rows = item.Features[task.Spec.Training.MaxLength];
+            var x = tensor(rows.SelectMany(r => r).ToArray()).view(rows.Length, -1); // (N, D)
+            var outputs = TaskObjective.For(task.Kind, task.Labels).Rows(head, x);
+            result.Add(new TaskPredictions(task, SpecialistModel.Describe(task, item.Texts, outputs)));
+        }
+        return result;
+    }
+
+    private async Task<IReadOnlyList<TaskPredictions>> RunDedicated(ServedSpecialist served, SpecialistModel own, IReadOnlyList<string> inputs,
+                                                                    TaskRecord? task, CancellationToken cancel)
+    {
+        try
+        {
+            return await Task.Run(() =>
+            {
+                lock (own)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    var all = own.PredictAll(inputs);
+                    return (IReadOnlyList<TaskPredictions>)[.. all.Where(t => task is null || t.Task.Name == task.Name)];
+                }
+            }, cancel);
+        }
+        finally
+        {
+            _pool.Release(served);
+        }
+    }
+
+    private static float[][] Rows(Tensor x)
+    {
+        var values = x.contiguous().data<float>().ToArray();
+        var width = (int)x.shape[1];
+        return [.. Enumerable.Range(0, (int)x.shape[0]).Select(i => values.AsSpan(i * width, width).ToArray())];
+    }
+
+    private void CheckInputs(IReadOnlyList<string> inputs)
+    {
+        if (inputs.Count == 0)
+            throw new ServingException(ServingErrorKind.BadRequest, "inputs is empty: send at least one text");
+        if (inputs.Count > Options.MaxInputs)
+            throw new ServingException(ServingErrorKind.TooLarge, $"{inputs.Count} inputs; at most {Options.MaxInputs} per request");
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i] is null)
+                throw new ServingException(ServingErrorKind.BadRequest, $"inputs[{i}] is null");
+            if (inputs[i].Length > Options.MaxInputChars)
+                throw new ServingException(ServingErrorKind.TooLarge, $"inputs[{i}] has {inputs[i].Length} characters; at most {Options.MaxInputChars}");
+        }
+        if (_draining)
+            throw new ServingException(ServingErrorKind.Unavailable, "the server is draining for shutdown");
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancel)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        source.CancelAfter(Options.RequestTimeout);
+        return source;
+    }
+
+    private ServingException TimedOut() =>
+        new(ServingErrorKind.Timeout, $"the request took longer than {Options.RequestTimeout.TotalSeconds:0.###} s");
+
+    private void Count(string name, int inputs) =>
+        _usage.AddOrUpdate(name, (1, inputs), (_, u) => (u.Requests + 1, u.Inputs + inputs));
+}
