@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cadre.Serving;
@@ -35,6 +36,10 @@ internal sealed class Batcher : IDisposable
     public long Batches;
     public long Rows;
     public readonly ConcurrentDictionary<int, long> BatchSizes = new();
+
+    /// <summary>Tensors alive on the worker thread after its last batch: flat while serving, or something leaks.</summary>
+    public long WorkerLiveTensors => Interlocked.Read(ref _workerLive);
+    private long _workerLive;
 
     /// <summary>Queues a request, or throws <see cref="ServingErrorKind.Overloaded"/> when its rows do not fit.</summary>
     public void Enqueue(WorkItem item)
@@ -83,6 +88,7 @@ internal sealed class Batcher : IDisposable
             while (_pending.Count < _options.MaxBatchRows && _incoming.TryTake(out var ready))
                 Add(ready);
             RunBatch();
+            Interlocked.Exchange(ref _workerLive, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         }
     }
 

@@ -136,6 +136,9 @@ public sealed partial class SpecialistEngine
 
     public bool Draining => _draining;
 
+    /// <summary>Tensors alive on the batchers' threads (a leak test watches it stay flat).</summary>
+    internal long WorkerLiveTensors => _bases.Values.Where(l => l.IsValueCreated).Sum(l => l.Value.Batcher.WorkerLiveTensors);
+
     public async ValueTask DisposeAsync()
     {
         if (!_draining)
