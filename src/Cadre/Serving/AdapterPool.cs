@@ -9,7 +9,7 @@ namespace Cadre.Serving;
 /// A reload swaps in the new version at once; requests already queued hold the old entry, finish on it, and the
 /// last one frees it. An entry is freed only when no queued request holds it.
 /// </summary>
-internal sealed class AdapterPool(string home, ServingOptions options, Func<string, ServingBase> baseFor) : IDisposable
+internal sealed class AdapterPool(string home, ServingOptions options, Func<string, string, ServingBase> baseFor) : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, ServedSpecialist> _hot = new(StringComparer.Ordinal);
@@ -77,7 +77,7 @@ internal sealed class AdapterPool(string home, ServingOptions options, Func<stri
             try { found = catalog.GetVersion(name, rev); }
             catch (CadreException e) { throw new ServingException(ServingErrorKind.NotFound, e.Message); }
             var folder = catalog.Store.FolderOf(found.version);
-            var servingBase = baseFor(found.record.Base.Name);
+            var servingBase = baseFor(found.record.Base.Name, name);
             ServedSpecialist served;
             lock (servingBase.Lock)
                 served = ServedSpecialist.Load(home, servingBase.Encoder, found.record, found.version, folder);

@@ -36,6 +36,12 @@ public sealed record ServingOptions
     /// </summary>
     public bool SplitPerAdapter { get; init; }
 
+    /// <summary>
+    /// Baseline for <c>cadre bench serve</c> only: every specialist gets a base of its own (one model per specialist,
+    /// as when each is deployed separately), with a batcher of its own.
+    /// </summary>
+    public bool OneModelPerSpecialist { get; init; }
+
     /// <summary>Intra-op threads of the forward pass; 0 keeps TorchSharp's default (one per core).</summary>
     public int Threads { get; init; }
 
@@ -51,6 +57,7 @@ public sealed record ServingOptions
         if (MaxBodyBytes < 1024) errors.Add("max body bytes must be at least 1024");
         if (RequestTimeout <= TimeSpan.Zero) errors.Add("request timeout must be positive");
         if (PoolBudgetBytes < 1) errors.Add("pool budget must be positive");
+        if (SplitPerAdapter && OneModelPerSpecialist) errors.Add("choose one baseline: split per adapter or one model per specialist");
         if (Threads < 0) errors.Add("threads must be 0 (default) or more");
         return errors;
     }

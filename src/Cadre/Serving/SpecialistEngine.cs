@@ -29,15 +29,17 @@ public sealed partial class SpecialistEngine : ISpecialistService
             throw new CadreException("serving options: " + string.Join("; ", errors));
         _home = home;
         Options = options;
-        _pool = new AdapterPool(home, options, name => BaseOf(name).Base);
+        _pool = new AdapterPool(home, options, (baseName, specialist) => BaseOf(baseName, specialist).Base);
     }
 
     public ServingOptions Options { get; }
 
-    private (ServingBase Base, Batcher Batcher) BaseOf(string name) =>
-        _bases.GetOrAdd(name, n => new Lazy<(ServingBase, Batcher)>(() =>
+    /// <summary>The shared base <paramref name="name"/> (or, for the one-model-per-specialist baseline, the specialist's own copy).</summary>
+    private (ServingBase Base, Batcher Batcher) BaseOf(string name, string? specialist = null) =>
+        _bases.GetOrAdd(Options.OneModelPerSpecialist && specialist is not null ? $"{name}/{specialist}" : name,
+                        _ => new Lazy<(ServingBase, Batcher)>(() =>
         {
-            var b = new ServingBase(_home, n);
+            var b = new ServingBase(_home, name);
             return (b, new Batcher(b, Options, Released));
         })).Value;
 
@@ -66,7 +68,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
             var heads = served.Heads.Where(h => chosen is null || h.Task.Name == chosen.Name).ToList();
             var lengths = heads.Select(h => h.Task.Spec.Training.MaxLength).Distinct().ToList();
             var item = new WorkItem(served, inputs, lengths, w => new PredictResult(Heads(w, heads)), timeout.Token);
-            var result = (PredictResult)await Submit(BaseOf(served.Record.Base.Name).Batcher, item, timeout.Token);
+            var result = (PredictResult)await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token);
             return result.Tasks;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
@@ -97,7 +99,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
                 return Rows(x);
             }
             var item = new WorkItem(served, inputs, [length], w => w.Features[length], timeout.Token);
-            return (float[][])await Submit(BaseOf(served.Record.Base.Name).Batcher, item, timeout.Token);
+            return (float[][])await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
