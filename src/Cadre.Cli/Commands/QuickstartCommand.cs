@@ -112,5 +112,9 @@ internal static class QuickstartCommand
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"   {name,-9} {p.Label,-10} {p.Probabilities[p.Label]:F2}  {p.Text[..Math.Min(70, p.Text.Length)]}..."));
         }
+        var home = context.Home == CadreHome.Resolve() ? "" : $"CADRE_HOME={context.Home} ";
+        context.Out.WriteLine("7. serve both specialists over HTTP, one base for all, with the dashboard at http://127.0.0.1:8080/ :");
+        context.Out.WriteLine($"   {home}cadre serve --port 8080");
+        context.Out.WriteLine("   curl -s -X POST http://127.0.0.1:8080/v1/specialists/spam/predict -H 'Content-Type: application/json' -d '{\"inputs\": [\"WIN a FREE prize now\"]}'");
     }
 }
