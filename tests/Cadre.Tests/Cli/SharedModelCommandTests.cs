@@ -67,5 +67,6 @@ public sealed class SharedModelCommandTests
         Assert.Contains("training 'sotu-era' (lora on use-lite)", result.Out);
         Assert.Matches(@"spam\s+spam\s+0\.\d\d  Congratulations", result.Out); // the obvious spam is caught
         Assert.Equal(2, new Cadre.Specialists.SpecialistCatalog(home.Path).List().Count);
+        Assert.Contains("cadre serve --port 8080", result.Out); // it ends by saying how to serve what it trained
     }
 }
