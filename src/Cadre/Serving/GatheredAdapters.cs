@@ -38,26 +38,25 @@ internal sealed class GatheredAdapters : IDisposable
                 Tensor? a = null, b = null, inScale = null, outScale = null;
                 if (lora.Count > 0)
                 {
+                    // One stack per factor: slot 0 and specialists without LoRA here are zeros; smaller ranks are padded.
                     var rank = lora.Max(s => s.LowRank[name].A.shape[0]);
-                    var tableA = zeros(distinct.Count + 1, rank, site.InFeatures);                   // (U + 1, r, in)
-                    var tableB = zeros(distinct.Count + 1, site.OutFeatures, rank);                  // (U + 1, out, r)
-                    foreach (var s in lora)
-                    {
-                        var (fa, fb) = s.LowRank[name];
-                        var r = fa.shape[0];
-                        tableA[slotOf[s]].narrow(0, 0, r).copy_(fa);
-                        tableB[slotOf[s]].narrow(1, 0, r).copy_(fb);
-                    }
-                    a = tableA.index_select(0, rowSlots);                                              // (B, r, in)
-                    b = tableB.index_select(0, rowSlots);                                              // (B, out, r)
+                    var zeroA = zeros(rank, site.InFeatures);                                        // (r, in)
+                    var zeroB = zeros(site.OutFeatures, rank);                                       // (out, r)
+                    Tensor FactorA(ServedSpecialist? s) => s is null || !s.LowRank.TryGetValue(name, out var f) ? zeroA
+                        : f.A.shape[0] == rank ? f.A : nn.functional.pad(f.A, [0, 0, 0, rank - f.A.shape[0]]);
+                    Tensor FactorB(ServedSpecialist? s) => s is null || !s.LowRank.TryGetValue(name, out var f) ? zeroB
+                        : f.B.shape[1] == rank ? f.B : nn.functional.pad(f.B, [0, rank - f.B.shape[1]]);
+                    var slots = distinct.Prepend(null).ToList();
+                    a = stack([.. slots.Select(FactorA)]).index_select(0, rowSlots);                  // (U + 1, r, in) -> (B, r, in)
+                    b = stack([.. slots.Select(FactorB)]).index_select(0, rowSlots);                  // (U + 1, out, r) -> (B, out, r)
                 }
                 foreach (var input in new[] { true, false })
                 {
                     var users = scales.Where(s => s.Scales[name].ScalesInput == input).ToList();
                     if (users.Count == 0) continue;
-                    var table = ones(distinct.Count + 1, input ? site.InFeatures : site.OutFeatures); // (U + 1, F)
-                    foreach (var s in users)
-                        table[slotOf[s]].copy_(s.Scales[name].Vector);
+                    var identity = ones(input ? site.InFeatures : site.OutFeatures);                 // (F)
+                    var table = stack([.. distinct.Prepend(null).Select(s =>
+                        s is not null && s.Scales.TryGetValue(name, out var v) && v.ScalesInput == input ? v.Vector : identity)]); // (U + 1, F)
                     var perRow = table.index_select(0, rowSlots);                                      // (B, F)
                     if (input) inScale = perRow; else outScale = perRow;
                 }
