@@ -41,7 +41,8 @@ public static class CadreServer
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.Listen(settings.BindAddress(), settings.Port);
-            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            // A backstop above the limit RequestLimits enforces, so that the answer is a 413 problem, not a cut connection.
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 64 * 1024;
             kestrel.AddServerHeader = false;
         });
         builder.Logging.SetMinimumLevel(settings.LogLevel);
