@@ -89,6 +89,7 @@ public static class CadreCli
         AskCommand.Create(context),
         SuiteCommand.Create(context),
         BenchCommand.Create(context),
+        ServeCommand.Create(context),
         QuickstartCommand.Create(context),
     ];
 

@@ -10,6 +10,6 @@ internal static class CliVerbs
         "bench", "bench matmul", "bench embed", "bench specialists", "bench train", "bench store", "bench data", "bench label-noise", "bench merge",
         "log", "show", "diff", "checkout", "branch", "tag", "gc", "verify", "bundle", "bundle create", "bundle apply", "push", "pull",
         "git", "git install", "git ls-files", "git prune", "git filter-process", "git clean", "git smudge", "git textconv", "git diff-driver", "git merge-driver",
-        "router", "router build", "router list", "router show", "router remove", "route", "route rank", "ask", "suite", "suite run",
+        "router", "router build", "router list", "router show", "router remove", "route", "route rank", "ask", "suite", "suite run", "serve",
     ];
 }
