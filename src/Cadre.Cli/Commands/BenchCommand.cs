@@ -19,6 +19,8 @@ internal static class BenchCommand
         foreach (var c in DataBenchCommand.Create(context))
             bench.Add(c);
         bench.Add(MergeBenchCommand.Create(context));
+        bench.Add(ServeBenchCommand.Create(context));
+        bench.Add(ServeBenchCommand.CreateRun(context));
         return bench;
     }
 

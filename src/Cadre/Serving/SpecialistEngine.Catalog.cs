@@ -71,8 +71,29 @@ public sealed partial class SpecialistEngine
             bases.Count == 0 ? "no base imported (cadre base import)" : "several bases and no specialist: name a specialist to embed with");
     }
 
-    public IReadOnlyList<SpecialistStatus> List() =>
-        [.. new SpecialistCatalog(_home).List().OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => StatusOf(r, null))];
+    /// <summary>
+    /// Every registered specialist. Records and HEAD versions are read from the store at most every two seconds
+    /// (a thousand specialists are a thousand small reads); what the pool holds is live.
+    /// </summary>
+    public IReadOnlyList<SpecialistStatus> List() => [.. Registered().Select(r => StatusOf(r.Record, r.Head))];
+
+    private IReadOnlyList<(SpecialistRecord Record, VersionInfo? Head)> Registered()
+    {
+        lock (_registeredGate)
+        {
+            if (_registered is null || DateTime.UtcNow - _registeredAt > TimeSpan.FromSeconds(2))
+            {
+                var catalog = new SpecialistCatalog(_home);
+                _registered = [.. catalog.List().OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => (r, catalog.Store.Head(r.Name)))];
+                _registeredAt = DateTime.UtcNow;
+            }
+            return _registered;
+        }
+    }
+
+    private readonly object _registeredGate = new();
+    private IReadOnlyList<(SpecialistRecord Record, VersionInfo? Head)>? _registered;
+    private DateTime _registeredAt;
 
     public SpecialistDetail Describe(string name)
     {
@@ -122,7 +143,7 @@ public sealed partial class SpecialistEngine
         var top = _usage.OrderByDescending(u => u.Value.Inputs).Take(10).Select(u => (u.Key, u.Value.Inputs)).ToList();
         return new ServingStats(batchers.Sum(b => Interlocked.Read(ref b.Batches)), batchers.Sum(b => Interlocked.Read(ref b.Rows)),
                                 Interlocked.Read(ref _requests), batchers.Sum(b => b.QueuedRows), Options.QueueCapacity, _pool.HotCount,
-                                new SpecialistCatalog(_home).Store.Specialists().Count, _pool.Bytes, Options.PoolBudgetBytes,
+                                Registered().Count, _pool.Bytes, Options.PoolBudgetBytes,
                                 Interlocked.Read(ref _pool.Loads), Interlocked.Read(ref _pool.Evictions), sizes, top);
     }
 

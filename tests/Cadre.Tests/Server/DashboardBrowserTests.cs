@@ -67,12 +67,17 @@ public sealed class DashboardBrowserTests
         Assert.Empty(errors);
     }
 
-    /// <summary>Writes docs/dashboard-NAME.png in the repository when it can; the test never depends on it.</summary>
+    /// <summary>
+    /// Writes dashboard-NAME.png into the test's output folder, or into the repository's docs/ when
+    /// <c>CADRE_SCREENSHOTS=docs</c> (so a plain test run leaves the tree clean); the test never depends on it.
+    /// </summary>
     private static async Task Screenshot(IPage page, string name)
     {
         try
         {
-            var docs = Path.Combine(SharedData.RepositoryRoot, "docs");
+            var docs = Environment.GetEnvironmentVariable("CADRE_SCREENSHOTS") == "docs"
+                ? Path.Combine(SharedData.RepositoryRoot, "docs") : Path.Combine(AppContext.BaseDirectory, "screenshots");
+            Directory.CreateDirectory(docs);
             if (Directory.Exists(docs))
                 await page.ScreenshotAsync(new() { Path = Path.Combine(docs, $"dashboard-{name}.png"), FullPage = true });
         }
