@@ -47,7 +47,7 @@ internal sealed class Batcher : IDisposable
         if (Interlocked.Add(ref _queuedRows, item.Rows) > _options.QueueCapacity)
         {
             Interlocked.Add(ref _queuedRows, -item.Rows);
-            // A fixed one-second hint: a full queue of a few thousand rows drains in about that on a small CPU.
+            // A fixed one-second hint, not an estimate of when the queue drains: clients back off and try again.
             throw new ServingException(ServingErrorKind.Overloaded, $"the queue is full ({_options.QueueCapacity} rows); retry later",
                                        TimeSpan.FromSeconds(1));
         }
