@@ -99,16 +99,16 @@ public sealed class PoolAndLimitsTests(ServedHome served) : IClassFixture<Served
     [Fact]
     public async Task AFullQueueAnswersOverloadedAndCancelledRequestsCostNoPass()
     {
-        // A long batching window holds the first request in the queue; capacity is the window's rows.
+        // A long batching window holds the requests in the queue (a batch fills only at 8 rows, which they never reach).
         await using var engine = new SpecialistEngine(served.Home, new ServingOptions
         {
-            MaxBatchWait = TimeSpan.FromMilliseconds(800), MaxBatchRows = 4, QueueCapacity = 4, MaxInputs = 4,
+            MaxBatchWait = TimeSpan.FromMilliseconds(800), MaxBatchRows = 8, QueueCapacity = 8, MaxInputs = 8,
         });
         await engine.LoadAsync("pets-lora", null, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         var first = engine.PredictAsync("pets-lora", ["a", "b"], null, cancel.Token);
         var second = engine.PredictAsync("pets-lora", ["c", "d"], null, CancellationToken.None);
-        var overload = await Assert.ThrowsAsync<ServingException>(() => engine.PredictAsync("pets-lora", ["e"], null, CancellationToken.None));
+        var overload = await Assert.ThrowsAsync<ServingException>(() => engine.PredictAsync("pets-lora", ["e", "f", "g", "h", "i"], null, CancellationToken.None));
         Assert.Equal(ServingErrorKind.Overloaded, overload.Kind);
         Assert.NotNull(overload.RetryAfter);
         await cancel.CancelAsync();

@@ -17,7 +17,7 @@ public sealed class ServerOverEngineTests(ServedHome served) : IClassFixture<Ser
     [Fact]
     public async Task EndpointsAnswerFromTheStoreAndMixedRequestsShareBatches()
     {
-        await using var engine = new SpecialistEngine(served.Home, new ServingOptions { MaxBatchWait = TimeSpan.FromMilliseconds(100) });
+        await using var engine = new SpecialistEngine(served.Home, new ServingOptions { MaxBatchWait = TimeSpan.FromMilliseconds(300) });
         var app = CadreServer.Build(engine, new ServerSettings { Host = "127.0.0.1", Port = 0, AdminToken = Token, LogLevel = LogLevel.None });
         await app.StartAsync(Http.Cancel);
         try
