@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cadre.Serving;
+using Cadre.Util;
 using Microsoft.Extensions.Logging;
 
 namespace Cadre.Server.Bench;
@@ -97,7 +97,7 @@ public static class ServeLoad
                 Mode = mode, Specialists = names.Count, Clients = clients, Seconds = seconds, Requests = requests, Errors = errors,
                 Throughput = requests / seconds, P50Ms = Quantile(0.50), P99Ms = Quantile(0.99),
                 RowsPerBatch = batches == 0 ? 0 : (after.Rows - before.Rows) / (double)batches, WarmSeconds = warmSeconds,
-                ResidentBytes = Status("VmRSS:"), PeakResidentBytes = Status("VmHWM:"),
+                ResidentBytes = ProcessMemory.ResidentBytes(), PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
             };
         }
         finally
@@ -105,14 +105,6 @@ public static class ServeLoad
             await app.StopAsync();
             await app.DisposeAsync();
         }
-    }
-
-    private static long Status(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(field, StringComparison.Ordinal))
-                return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        return -1;
     }
 
     public static string ToJson(ServeLoadResult r) => JsonSerializer.Serialize(r);

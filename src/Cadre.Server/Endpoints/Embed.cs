@@ -18,9 +18,6 @@ internal static class EmbedEndpoints
             })
             .WithName("Embed")
             .WithSummary("Base embeddings of the inputs, or the features a specialist's head sees when \"specialist\" is set.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesWorkProblems();
     }
 }

@@ -21,9 +21,6 @@ internal static class PredictEndpoints
             })
             .WithName("Predict")
             .WithSummary("Predict with one specialist: every task it answers, or the one named by \"task\".")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesWorkProblems();
     }
 }

@@ -18,10 +18,7 @@ internal static class RouteEndpoints
             })
             .WithName("Route")
             .WithSummary("Choose the specialist for each input (null when the router abstains), with every specialist's score.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesWorkProblems();
 
         work.MapPost("/ask", async (RouteRequest body, ISpecialistService service, CancellationToken cancel) =>
             {
@@ -30,9 +27,6 @@ internal static class RouteEndpoints
             })
             .WithName("Ask")
             .WithSummary("Route each input, then predict it with the chosen specialist (no prediction when abstained).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesWorkProblems();
     }
 }

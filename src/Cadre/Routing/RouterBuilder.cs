@@ -83,11 +83,16 @@ public static class RouterBuilder
     /// <summary>The base a router's specialists share, refused when its content changed since they were trained.</summary>
     public static ISentenceEncoder LoadBase(string home, BaseReference reference)
     {
-        var bases = new BaseCatalog(home);
-        var record = bases.Get(reference.Name);
+        CheckBase(home, reference);
+        return BaseModels.LoadEncoder(new BaseCatalog(home), reference.Name);
+    }
+
+    /// <summary>Refuses a base whose imported content differs from the one the router was built on.</summary>
+    public static void CheckBase(string home, BaseReference reference)
+    {
+        var record = new BaseCatalog(home).Get(reference.Name);
         if (record.ContentHash != reference.ContentHash)
             throw new CadreException($"base '{reference.Name}' now holds content {record.ContentHash[..12]}, but the specialists were trained on {reference.ContentHash[..12]}; re-import the original base");
-        return BaseModels.LoadEncoder(bases, reference.Name);
     }
 
     /// <summary>All rows in one <see cref="RouterData"/>, and a seeded held-out share of each specialist's rows.</summary>

@@ -26,9 +26,9 @@ public sealed class SpecialistRouter : IDisposable
 {
     private readonly string _home;
     private readonly IRouter _router;
-    private readonly ISentenceEncoder _encoder;
+    private readonly ISentenceEncoder? _encoder;
 
-    private SpecialistRouter(string home, RouterRecord record, IRouter router, ISentenceEncoder encoder)
+    private SpecialistRouter(string home, RouterRecord record, IRouter router, ISentenceEncoder? encoder)
     {
         _home = home;
         Record = record;
@@ -43,7 +43,11 @@ public sealed class SpecialistRouter : IDisposable
     /// <summary>The routing method's own parameters (prototype coordinates or classifier weights).</summary>
     public long ParameterCount => _router.ParameterCount;
 
-    public static SpecialistRouter Load(string home, string name = RouterRecord.DefaultName)
+    /// <param name="withBase">
+    /// false for a caller that embeds inputs itself (the serving engine batches them through its shared base) and only
+    /// calls <see cref="Decide"/>: no second copy of the base is loaded.
+    /// </param>
+    public static SpecialistRouter Load(string home, string name = RouterRecord.DefaultName, bool withBase = true)
     {
         var catalog = new RouterCatalog(home);
         var record = catalog.Get(name);
@@ -56,7 +60,8 @@ public sealed class SpecialistRouter : IDisposable
         try
         {
             router = Routers.Get(record.Method).Load(state, record.Specialists.Count, record.Dimension, file);
-            return new SpecialistRouter(home, record, router, RouterBuilder.LoadBase(home, record.Base));
+            if (!withBase) RouterBuilder.CheckBase(home, record.Base);
+            return new SpecialistRouter(home, record, router, withBase ? RouterBuilder.LoadBase(home, record.Base) : null);
         }
         catch
         {
@@ -83,7 +88,8 @@ public sealed class SpecialistRouter : IDisposable
     /// <summary>Base embeddings (N, D) as the router sees them; the caller's dispose scope owns them.</summary>
     public Tensor Embed(IReadOnlyList<string> texts)
     {
-        return AdapterFeatures.Embed(_encoder, null, texts, Record.MaxLength); // (N, D)
+        var encoder = _encoder ?? throw new InvalidOperationException("this router was loaded without its base; embed the texts and call Decide");
+        return AdapterFeatures.Embed(encoder, null, texts, Record.MaxLength); // (N, D)
     }
 
     /// <summary>Routes texts whose base embeddings (N, D) are already known.</summary>
@@ -105,6 +111,6 @@ public sealed class SpecialistRouter : IDisposable
     public void Dispose()
     {
         _router.Dispose();
-        _encoder.Dispose();
+        _encoder?.Dispose();
     }
 }

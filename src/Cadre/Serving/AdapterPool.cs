@@ -49,18 +49,18 @@ internal sealed class AdapterPool(string home, ServingOptions options, Func<stri
     /// <summary>Loads version <paramref name="rev"/> (HEAD when null) and makes it the hot one; a no-op when it already is.</summary>
     public async Task<ServedSpecialist> LoadAsync(string name, string? rev, CancellationToken cancel)
     {
-        var version = Resolve(name, rev);
+        var found = Resolve(name, rev);
         lock (_gate)
-            if (_hot.TryGetValue(name, out var hot) && hot.Version.Id == version.Id)
+            if (_hot.TryGetValue(name, out var hot) && hot.Version.Id == found.Version.Id)
                 return hot;
-        return await Task.Run(() => LoadAndInstall(name, rev), cancel);
+        return await Task.Run(() => LoadAndInstall(name, found), cancel);
     }
 
-    private VersionInfo Resolve(string name, string? rev)
+    private (SpecialistRecord Record, VersionInfo Version) Resolve(string name, string? rev)
     {
         try
         {
-            return new SpecialistCatalog(home).GetVersion(name, rev).Version;
+            return new SpecialistCatalog(home).GetVersion(name, rev);
         }
         catch (CadreException e) when (e is not ServingException)
         {
@@ -68,19 +68,17 @@ internal sealed class AdapterPool(string home, ServingOptions options, Func<stri
         }
     }
 
-    private ServedSpecialist LoadAndInstall(string name, string? rev)
+    /// <param name="found">the version to load, or null for HEAD (resolved here, so a failure still clears the load)</param>
+    private ServedSpecialist LoadAndInstall(string name, (SpecialistRecord Record, VersionInfo Version)? found)
     {
         try
         {
-            var catalog = new SpecialistCatalog(home);
-            (SpecialistRecord record, VersionInfo version) found;
-            try { found = catalog.GetVersion(name, rev); }
-            catch (CadreException e) { throw new ServingException(ServingErrorKind.NotFound, e.Message); }
-            var folder = catalog.Store.FolderOf(found.version);
-            var servingBase = baseFor(found.record.Base.Name, name);
+            var (record, version) = found ?? Resolve(name, null);
+            var folder = new SpecialistCatalog(home).Store.FolderOf(version);
+            var servingBase = baseFor(record.Base.Name, name);
             ServedSpecialist served;
             lock (servingBase.Lock)
-                served = ServedSpecialist.Load(home, servingBase.Encoder, found.record, found.version, folder);
+                served = ServedSpecialist.Load(home, servingBase.Encoder, record, version, folder);
             lock (_gate)
             {
                 if (_hot.Remove(name, out var old)) Retire(old);
