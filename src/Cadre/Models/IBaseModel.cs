@@ -66,6 +66,47 @@ public sealed class SoftPrompt
     /// <summary>Deep prompts (P, Σ 2·W_i), or (B, P, Σ 2·W_i) one per row, or null.</summary>
     public Tensor? Prefixes { get; set; }
 
+    /// <summary>
+    /// Per-row prompts of different lengths in one batch: (B, P) float, 1 at a row's own prompt slots and 0 at the
+    /// padding before them (prompts are left-padded, so each row's prompt ends where its text begins). Padding slots
+    /// are never attended to and do not count as positions, so every row computes what it computes alone. Null: every
+    /// slot is real.
+    /// </summary>
+    public Tensor? VectorMask { get; set; }
+
+    /// <summary>As <see cref="VectorMask"/>, for <see cref="Prefixes"/>: (B, P) float, 0 at key slots no query may see.</summary>
+    public Tensor? PrefixMask { get; set; }
+
+    /// <summary>
+    /// Per-row prompts (P_i, W) or null for rows without one, left-padded with zeros to the longest: (B, P, W) and
+    /// its (B, P) mask for <see cref="VectorMask"/> or <see cref="PrefixMask"/> (null when every row has a prompt of
+    /// the same length: the shared path), or null when no row has one. Tensors go to the caller's dispose scope.
+    /// </summary>
+    public static (Tensor Prompts, Tensor? Mask)? LeftPad(IReadOnlyList<Tensor?> rows, long width)
+    {
+        var lengths = rows.Select(p => p?.shape[0] ?? 0).ToArray();
+        var longest = lengths.Length == 0 ? 0 : lengths.Max();
+        if (longest == 0) return null;
+        var prompts = zeros(rows.Count, longest, width);                                 // (B, P, W)
+        var mask = zeros(rows.Count, longest);                                           // (B, P)
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (lengths[i] == 0) continue;
+            prompts[i].narrow(0, longest - lengths[i], lengths[i]).copy_(rows[i]!);      // the prompt ends where the text begins
+            mask[i].narrow(0, longest - lengths[i], lengths[i]).fill_(1);
+        }
+        return (prompts, lengths.All(l => l == longest) ? null : mask);
+    }
+
+    /// <summary>Per row, the padding slots before the input prompt: (B, 1) int64 (zeros without a mask).</summary>
+    public Tensor PromptShift(long rows) => VectorMask is { } m ? (Length - m.sum(1, keepdim: true)).to(ScalarType.Int64) : zeros(rows, 1, ScalarType.Int64);
+
+    /// <summary>Per row, the deep prompt's real length: (B, 1) int64 (the shared length without a mask).</summary>
+    public Tensor PrefixLengths(long rows) => PrefixMask is { } m ? m.sum(1, keepdim: true).to(ScalarType.Int64) : full(rows, 1, PrefixLength, ScalarType.Int64);
+
+    /// <summary>(B, 1, 1, P) bool, true at prefix key slots that no query attends to (none without a mask).</summary>
+    public Tensor PrefixPadding(long rows) => PrefixMask is { } m ? m.eq(0).view(rows, 1, 1, -1) : zeros(rows, 1, 1, PrefixLength, ScalarType.Bool);
+
     /// <summary>Positions the input prompt adds before the text (deep prompts add none).</summary>
     public long Length => Vectors is null ? 0 : Vectors.shape[^2];
 

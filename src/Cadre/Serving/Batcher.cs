@@ -35,6 +35,7 @@ internal sealed class Batcher : IDisposable
     public int QueuedRows => Volatile.Read(ref _queuedRows);
     public long Batches;
     public long Rows;
+    public long Passes;
     public readonly ConcurrentDictionary<int, long> BatchSizes = new();
 
     /// <summary>Tensors alive on the worker thread after its last batch: flat while serving, or something leaks.</summary>
@@ -117,12 +118,12 @@ internal sealed class Batcher : IDisposable
         Interlocked.Increment(ref Batches);
         Interlocked.Add(ref Rows, batch.Count);
         BatchSizes.AddOrUpdate(batch.Count, 1, (_, n) => n + 1);
-        // Passes: rows that can share one forward. Splitting per adapter is the benchmark's baseline only.
-        var passes = batch.GroupBy(r => (r.MaxLength, Prompt: r.Item.Specialist?.Prompt?.shape[0] ?? 0,
-                                         Deep: r.Item.Specialist?.DeepPrompt ?? false,
-                                         Split: _options.SplitPerAdapter ? r.Item.Specialist?.Name : null));
+        // Passes: one per distinct max_length (texts are cut before the base runs); any mix of adapters and prompts
+        // shares it. Splitting per adapter is the benchmark's baseline only.
+        var passes = batch.GroupBy(r => (r.MaxLength, Split: _options.SplitPerAdapter ? r.Item.Specialist?.Name : null));
         foreach (var pass in passes)
         {
+            Interlocked.Increment(ref Passes);
             var rows = pass.ToList();
             try
             {

@@ -31,8 +31,9 @@ internal sealed class ServingBase : IDisposable
 
     /// <summary>
     /// Sentence features (B, D) of one pass: row i reads <paramref name="rows"/>[i]'s adapter (null: the bare base).
-    /// Every row must share the prompt's kind and length (the batcher plans passes so); the result belongs to the
-    /// caller's dispose scope.
+    /// Soft prompts and deep prompts of any lengths share the pass: each kind is left-padded per row to the batch's
+    /// longest, and the base masks the padding and counts positions per row, so each row computes what it computes
+    /// alone. The result belongs to the caller's dispose scope.
     /// </summary>
     public Tensor Forward(IReadOnlyList<string> texts, IReadOnlyList<ServedSpecialist?> rows, int maxLength)
     {
@@ -41,25 +42,21 @@ internal sealed class ServingBase : IDisposable
             using var _ = no_grad();
             using var gathered = new GatheredAdapters(Encoder.Sites, rows);
             using var scope = NewDisposeScope();
-            var prompted = rows.Where(r => r?.Prompt is not null).Cast<ServedSpecialist>().ToList();
-            if (prompted.Count > 0 && prompted.Count != rows.Count)
-                throw new InvalidOperationException("a pass mixes rows with and without a soft prompt");
             _current = gathered.Any ? gathered : null;
             try
             {
-                if (prompted.Count > 0)
-                {
-                    var perRow = stack([.. rows.Select(r => r!.Prompt!)]);                 // (B, P, E) or (B, P, Σ 2·W)
-                    if (prompted[0].DeepPrompt) Encoder.Prompt.Prefixes = perRow;
-                    else Encoder.Prompt.Vectors = perRow;
-                }
+                Tensor? PromptOf(ServedSpecialist? r, bool deep) => r?.Prompt is { } p && r.DeepPrompt == deep ? p : null;
+                if (SoftPrompt.LeftPad([.. rows.Select(r => PromptOf(r, false))], Encoder.TokenWidth) is { } input)
+                    (Encoder.Prompt.Vectors, Encoder.Prompt.VectorMask) = input;
+                if (SoftPrompt.LeftPad([.. rows.Select(r => PromptOf(r, true))], Encoder.Prompt.PrefixWidth) is { } deep)
+                    (Encoder.Prompt.Prefixes, Encoder.Prompt.PrefixMask) = deep;
                 return Encoder.EmbedBatch(texts, maxLength).MoveToOuterDisposeScope();   // (B, D)
             }
             finally
             {
                 _current = null;
-                Encoder.Prompt.Vectors = null;
-                Encoder.Prompt.Prefixes = null;
+                (Encoder.Prompt.Vectors, Encoder.Prompt.VectorMask) = (null, null);
+                (Encoder.Prompt.Prefixes, Encoder.Prompt.PrefixMask) = (null, null);
             }
         }
     }

@@ -157,6 +157,9 @@ public sealed partial class SpecialistEngine
 
     public bool Draining => _draining;
 
+    /// <summary>Forward passes of the base so far (a batch takes one per distinct max_length).</summary>
+    internal long Passes => _bases.Values.Where(l => l.IsValueCreated).Sum(l => Interlocked.Read(ref l.Value.Batcher.Passes));
+
     /// <summary>Tensors alive on the batchers' threads (a leak test watches it stay flat).</summary>
     internal long WorkerLiveTensors => _bases.Values.Where(l => l.IsValueCreated).Sum(l => l.Value.Batcher.WorkerLiveTensors);
 

@@ -88,8 +88,12 @@ internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = Heads(query.call(hidden));
         var k = Heads(key.call(hidden));
         var v = Heads(value.call(hidden));
-        if (_prompt.Prepend(_index, ref k, ref v) is > 0 and var p)                     // deep prompts: (B, h, P + T, d)
-            additiveMask = cat([zeros(batch, 1, 1, p, dtype: additiveMask.dtype), additiveMask], -1); // (B, 1, 1, P + T)
+        if (_prompt.Prepend(_index, ref k, ref v) > 0)                                  // deep prompts: (B, h, P + T, d)
+        {
+            // A row's own prefix slots add 0; left padding of shorter per-row prefixes gets the most negative float.
+            var prefix = _prompt.PrefixPadding(batch).to(additiveMask.dtype) * float.MinValue; // (B, 1, 1, P)
+            additiveMask = cat([prefix, additiveMask], -1);                                    // (B, 1, 1, P + T)
+        }
         // (B, h, T, d) @ (B, h, d, P + T) -> (B, h, T, P + T); padded keys get the most negative float, so weight 0.
         var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(_headDim) + additiveMask;
         var probs = dropout.call(scores.softmax(-1));

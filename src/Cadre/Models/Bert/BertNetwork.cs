@@ -39,10 +39,12 @@ internal sealed class BertNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
         // get_extended_attention_mask: (B, T) -> (B, 1, 1, T), 0 where attended and float.MinValue on padding.
         var prompt = _prompt.VectorsFor(inputIds.shape[0]);                    // (B, P, H) or null
         var p = prompt?.shape[1] ?? 0;
-        if (prompt is not null) // soft prompt positions are always attended to
-            attentionMask = cat([ones(inputIds.shape[0], p, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
+        if (prompt is not null) // a row's own soft prompt slots are attended to (left padding of shorter per-row prompts is not)
+            attentionMask = cat([_prompt.VectorMask?.to(attentionMask.dtype) ?? ones(inputIds.shape[0], p, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
         var additive = (1.0f - attentionMask.to(float32)).unsqueeze(1).unsqueeze(2) * float.MinValue;
-        var hidden = embeddings.Forward(inputIds, tokenTypeIds, prompt, _prompt.PrefixLength); // (B, P + T, H)
+        var perRow = _prompt.VectorMask is not null || _prompt.PrefixMask is not null;
+        var hidden = embeddings.Forward(inputIds, tokenTypeIds, prompt, _prompt.PrefixLength, // (B, P + T, H)
+                                        perRow ? _prompt.VectorMask : null, perRow ? _prompt.PrefixLengths(inputIds.shape[0]) : null);
         hidden = encoder.call(hidden, additive);                                          // (B, P + T, H)
         // The prompt's positions are dropped, so pooling (CLS or mean) sees the text's tokens only.
         return (p == 0 ? hidden : hidden.narrow(1, p, inputIds.shape[1])).MoveToOuterDisposeScope(); // (B, T, H)

@@ -85,8 +85,8 @@ internal sealed class UseLiteAttention : nn.Module<Tensor, Tensor, Tensor>
         var k = Split(key.forward(h));                                     // (B, N, T, D)
         var v = Split(value.forward(h));                                   // (B, N, T, D)
         var padding = mask.eq(0).view(b, 1, 1, t);                         // (B, 1, 1, T)
-        if (_prompt.Prepend(_index, ref k, ref v) is > 0 and var p)        // deep prompts: (B, N, P + T, D)
-            padding = cat([zeros(b, 1, 1, p, dtype: ScalarType.Bool), padding], -1); // prefix slots are always seen
+        if (_prompt.Prepend(_index, ref k, ref v) > 0)                     // deep prompts: (B, N, P + T, D)
+            padding = cat([_prompt.PrefixPadding(b), padding], -1);        // (B, 1, 1, P + T): a row's own prefix slots are seen
         var logits = q.matmul(k.transpose(-1, -2));                        // (B, N, T, P + T)
         logits = logits.masked_fill(padding, -1e9f);                       // the graph adds -1e9 at padding keys
         var weights = nn.functional.softmax(logits, -1);                   // (B, N, T, P + T)

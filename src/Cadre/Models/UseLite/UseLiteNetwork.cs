@@ -48,11 +48,14 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
             // Soft prompt tokens go first, are attended to like real tokens, and stay out of the mean.
             var (b, p) = (ids.shape[0], prompt.shape[1]);
             e = cat([prompt, e], 1);                                             // (B, P + T, E)
-            mask = cat([ones(b, p, dtype: mask.dtype), mask], 1);                // (B, P + T)
+            mask = cat([_prompt.VectorMask?.to(mask.dtype) ?? ones(b, p, dtype: mask.dtype), mask], 1); // (B, P + T)
             pooling = cat([zeros(b, p, dtype: mask.dtype), pooling], 1);         // (B, P + T)
         }
         var keep = mask.unsqueeze(-1);                                           // (B, T, 1)
-        var positions = arange(e.shape[1], dtype: ScalarType.Float32);           // (T), counting prompt tokens
+        // Positions count prompt tokens; left padding of shorter per-row prompts shifts each row back to start at 0.
+        var positions = arange(e.shape[1], dtype: ScalarType.Float32);           // (T)
+        if (_prompt.VectorMask is not null)
+            positions = positions.unsqueeze(0) - _prompt.PromptShift(ids.shape[0]).to(ScalarType.Float32); // (B, T)
         // The graph adds the embedding twice: once scattered, once inside AddTimingSignal. Reproduced exactly.
         var x = (e + e + timing.At(positions)) * keep;                           // (B, T, E)
         foreach (var layer in layers)
@@ -95,10 +98,11 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
             register_buffer("inv_timescales", inv_timescales);
         }
 
+        /// <param name="positions">(T) shared by every row, or (B, T) per row</param>
         public Tensor At(Tensor positions)
         {
-            var angles = positions.unsqueeze(1) * inv_timescales.unsqueeze(0); // (T, 1) × (1, C/2) -> (T, C/2)
-            return cat([angles.sin(), angles.cos()], 1);                       // (T, C)
+            var angles = positions.unsqueeze(-1) * inv_timescales;             // (..., T, 1) × (C/2) -> (..., T, C/2)
+            return cat([angles.sin(), angles.cos()], -1);                      // (T, C) or (B, T, C)
         }
     }
 
