@@ -32,7 +32,7 @@ function bytes(n) {
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
   return `${number(n, i === 0 ? 0 : 1)} ${units[i]}`;
 }
-const metricsText = m => Object.entries(m).map(([k, v]) => `${k} ${number(v, 3)}`).join(", ");
+const metricsText = m => Object.entries(m).map(([k, v]) => `${k} ${number(v, /count$/.test(k) ? 0 : 3)}`).join(", ");
 
 // ---- specialists table and detail ----
 

@@ -6,7 +6,8 @@ namespace Cadre.Tests.Server;
 /// <summary>
 /// The dashboard end to end in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright's bundled driver;
 /// no browser download): the specialists table, a merged specialist's lineage, the routing playground and live
-/// throughput. Screenshots go to docs/dashboard-*.png when the repository is writable; skips when Chromium is absent.
+/// throughput, over a fake service whose answers the test controls (screenshots to the test output only; the ones in
+/// docs come from <c>DashboardOverEngineTests</c>); skips when Chromium is absent.
 /// </summary>
 public sealed class DashboardBrowserTests
 {
@@ -30,14 +31,14 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(rows).ToHaveCountAsync(4);
         Assert.Equal(["spam", "era", "topics", "spam-era"], await page.Locator("#specialists tbody tr td:first-child").AllTextContentsAsync());
         await Assertions.Expect(page.Locator("#specialists tr[data-name=spam] .tag.hot")).ToHaveTextAsync("hot");
-        await Screenshot(page, "overview");
+        await DashboardScreenshots.Save(page, "fake-overview");
 
         // A merged specialist's lineage names its inputs; its versions are listed.
         await page.Locator("#specialists tr[data-name=spam-era] button").ClickAsync();
         await Assertions.Expect(page.Locator("#lineage")).ToContainTextAsync("merged with ties");
         await Assertions.Expect(page.Locator("#lineage")).ToContainTextAsync("spam@2");
         await Assertions.Expect(page.Locator("#versions tbody tr")).ToHaveCountAsync(2);
-        await Screenshot(page, "lineage");
+        await DashboardScreenshots.Save(page, "fake-lineage");
 
         // The playground routes the text, shows the router's scores, the chosen specialist's answer and everyone's.
         await page.Locator("#playground-text").FillAsync("win a free cruise today");
@@ -60,30 +61,10 @@ public sealed class DashboardBrowserTests
             }
         }, CancellationToken.None);
         await Assertions.Expect(page.Locator("#rps")).Not.ToHaveTextAsync("0.0", new() { Timeout = 10_000 });
-        await Screenshot(page, "playground");
+        await DashboardScreenshots.Save(page, "fake-playground");
         await load.CancelAsync();
         await traffic;
         Assert.True(double.Parse(await page.Locator("#rps").TextContentAsync() ?? "0", System.Globalization.CultureInfo.InvariantCulture) > 0);
         Assert.Empty(errors);
-    }
-
-    /// <summary>
-    /// Writes dashboard-NAME.png into the test's output folder, or into the repository's docs/ when
-    /// <c>CADRE_SCREENSHOTS=docs</c> (so a plain test run leaves the tree clean); the test never depends on it.
-    /// </summary>
-    private static async Task Screenshot(IPage page, string name)
-    {
-        try
-        {
-            var docs = Environment.GetEnvironmentVariable("CADRE_SCREENSHOTS") == "docs"
-                ? Path.Combine(SharedData.RepositoryRoot, "docs") : Path.Combine(AppContext.BaseDirectory, "screenshots");
-            Directory.CreateDirectory(docs);
-            if (Directory.Exists(docs))
-                await page.ScreenshotAsync(new() { Path = Path.Combine(docs, $"dashboard-{name}.png"), FullPage = true });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlaywrightException or InvalidOperationException)
-        {
-            TestContext.Current.SendDiagnosticMessage($"screenshot {name} not written: {e.Message}");
-        }
     }
 }
