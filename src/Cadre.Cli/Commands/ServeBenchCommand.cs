@@ -27,7 +27,8 @@ internal static class ServeBenchCommand
             { baseName, counts, seconds, warmup, clients, perModelMax, work, results };
         command.SetAction(parse =>
         {
-            var ns = parse.GetRequiredValue(counts).Split(',').Select(s => int.Parse(s.Trim(), CultureInfo.InvariantCulture)).Distinct().Order().ToList();
+            var ns = parse.GetRequiredValue(counts).Split(',').Select(s => int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+                         : throw new CadreException($"--counts: '{s.Trim()}' is not a whole number (e.g. --counts 1,10,100,1000)")).Distinct().Order().ToList();
             var (secs, warm, c, maxPerModel) = (parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(clients), parse.GetValue(perModelMax));
             if (ns.Count == 0 || ns[0] < 1 || secs <= 0 || warm < 0 || c < 1) throw new CadreException("--counts must be positive numbers, --seconds and --clients positive");
             var name = parse.GetRequiredValue(baseName);

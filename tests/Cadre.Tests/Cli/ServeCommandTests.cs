@@ -17,6 +17,18 @@ public sealed class ServeCommandTests
         Assert.Equal("", result.Out);
     }
 
+    [Theory]
+    [InlineData("x,10", "'x' is not a whole number")]
+    [InlineData("0", "--counts must be positive")]
+    public void BenchServeRefusesBadCountsBeforeDoingAnything(string counts, string message)
+    {
+        using var home = new TempDir();
+        var result = new CliRunner(home.Path).Run("bench", "serve", "--counts", counts);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Error);
+        Assert.False(Directory.Exists(Path.Combine(home.Path, "tmp")) && Directory.EnumerateFileSystemEntries(Path.Combine(home.Path, "tmp")).Any());
+    }
+
     [Fact]
     public void HelpNamesTheServingOptions()
     {
