@@ -93,10 +93,18 @@ public sealed partial class SpecialistEngine : ISpecialistService
             var length = served.MaxLengths.Max();
             if (served.Dedicated is { } own)
             {
-                _pool.Release(served);
-                using var scope = NewDisposeScope();
-                using var x = own.Features(inputs);
-                return Rows(x);
+                try
+                {
+                    lock (own) // the model of a full fine-tune answers one call at a time (as RunDedicated)
+                    {
+                        using var scope = NewDisposeScope();
+                        return Rows(own.Features(inputs));
+                    }
+                }
+                finally
+                {
+                    _pool.Release(served);
+                }
             }
             var item = new WorkItem(served, inputs, [length], w => w.Features[length], timeout.Token);
             return (float[][])await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token);

@@ -99,6 +99,10 @@ public sealed class MixedBatchTests(ServedHome served) : IClassFixture<ServedHom
         var flat = served2.SelectMany(r => r).ToArray();
         Assert.Equal(features.Length, flat.Length);
         Assert.True(features.Zip(flat).Max(p => Math.Abs(p.First - p.Second)) < 1e-5);
+        using var full = SpecialistModel.Load(served.Home, "pets-full");
+        var ownFeatures = full.Features(Texts).data<float>().ToArray();
+        var servedFull = (await engine.EmbedAsync(Texts, "pets-full", CancellationToken.None)).SelectMany(r => r).ToArray();
+        Assert.True(ownFeatures.Zip(servedFull).Max(p => Math.Abs(p.First - p.Second)) < 1e-5); // a full fine-tune embeds with its own weights
         var bare = await engine.EmbedAsync(Texts, null, CancellationToken.None);
         Assert.Equal(Texts.Length, bare.Length);
     }
