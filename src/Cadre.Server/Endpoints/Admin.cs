@@ -28,7 +28,7 @@ internal static class AdminEndpoints
 
         admin.MapDelete("/{name}", (string name, ISpecialistService service) =>
             {
-                if (!service.List().Any(s => s.Name == name))
+                if (service.Status(name) is null)
                     throw new ServingException(ServingErrorKind.NotFound, $"no specialist '{name}'");
                 return new UnloadResponse(name, service.Unload(name));
             })

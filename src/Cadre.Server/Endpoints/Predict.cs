@@ -16,7 +16,7 @@ internal static class PredictEndpoints
                 var inputs = Inputs.Check(body.Inputs, service.Options);
                 var tasks = await service.PredictAsync(name, inputs, Inputs.Optional(body.Task, "task"), cancel);
                 var shaped = tasks.Select(Mapping.Task).ToList();
-                var status = service.List().FirstOrDefault(s => s.Name == name);
+                var status = service.Status(name);
                 return new PredictResponse(name, status?.LoadedVersion ?? status?.Version, shaped, shaped.Count == 1 ? shaped[0].Predictions : null);
             })
             .WithName("Predict")

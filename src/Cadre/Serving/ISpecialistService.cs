@@ -15,6 +15,9 @@ public interface ISpecialistService : IAsyncDisposable
     /// <summary>Every registered specialist (stored in the home), loaded or not, with what the pool knows of it.</summary>
     IReadOnlyList<SpecialistStatus> List();
 
+    /// <summary>One registered specialist as <see cref="List"/> shows it, or null when unknown; cheap enough for every request.</summary>
+    SpecialistStatus? Status(string name) => List().FirstOrDefault(s => s.Name == name);
+
     /// <summary>One specialist with its versions and lineage; <see cref="ServingErrorKind.NotFound"/> when unknown.</summary>
     SpecialistDetail Describe(string name);
 

@@ -77,6 +77,14 @@ public sealed partial class SpecialistEngine
     /// </summary>
     public IReadOnlyList<SpecialistStatus> List() => [.. Registered().Select(r => StatusOf(r.Record, r.Head))];
 
+    /// <summary>One specialist's status from the same cache, without building everyone's (the predict endpoint asks per request).</summary>
+    public SpecialistStatus? Status(string name)
+    {
+        Registered();
+        lock (_registeredGate)
+            return _registeredByName!.TryGetValue(name, out var r) ? StatusOf(r.Record, r.Head) : null;
+    }
+
     private IReadOnlyList<(SpecialistRecord Record, VersionInfo? Head)> Registered()
     {
         lock (_registeredGate)
@@ -85,6 +93,7 @@ public sealed partial class SpecialistEngine
             {
                 var catalog = new SpecialistCatalog(_home);
                 _registered = [.. catalog.List().OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => (r, catalog.Store.Head(r.Name)))];
+                _registeredByName = _registered.ToDictionary(r => r.Record.Name, StringComparer.Ordinal);
                 _registeredAt = DateTime.UtcNow;
             }
             return _registered;
@@ -93,6 +102,7 @@ public sealed partial class SpecialistEngine
 
     private readonly object _registeredGate = new();
     private IReadOnlyList<(SpecialistRecord Record, VersionInfo? Head)>? _registered;
+    private Dictionary<string, (SpecialistRecord Record, VersionInfo? Head)>? _registeredByName;
     private DateTime _registeredAt;
 
     public SpecialistDetail Describe(string name)

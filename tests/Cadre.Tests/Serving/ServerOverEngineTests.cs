@@ -33,6 +33,7 @@ public sealed class ServerOverEngineTests(ServedHome served) : IClassFixture<Ser
             {
                 Assert.Equal(HttpStatusCode.OK, responses[k].StatusCode);
                 var body = await responses[k].Json();
+                Assert.Equal(1, body.GetProperty("version").GetInt32());
                 using var model = SpecialistModel.Load(served.Home, names[k]);
                 var expected = model.Predict(texts);
                 var predictions = body.GetProperty("predictions").EnumerateArray().ToList();
