@@ -46,9 +46,10 @@ internal sealed class GatheredAdapters : IDisposable
                         : f.A.shape[0] == rank ? f.A : nn.functional.pad(f.A, [0, 0, 0, rank - f.A.shape[0]]);
                     Tensor FactorB(ServedSpecialist? s) => s is null || !s.LowRank.TryGetValue(name, out var f) ? zeroB
                         : f.B.shape[1] == rank ? f.B : nn.functional.pad(f.B, [0, rank - f.B.shape[1]]);
-                    var slots = distinct.Prepend(null).ToList();
-                    a = stack([.. slots.Select(FactorA)]).index_select(0, rowSlots);                  // (U + 1, r, in) -> (B, r, in)
-                    b = stack([.. slots.Select(FactorB)]).index_select(0, rowSlots);                  // (U + 1, out, r) -> (B, out, r)
+                    // Stacked straight into rows: one copy per row, no table of distinct specialists in between.
+                    var padded = distinct.ToDictionary(s => s, s => (A: FactorA(s), B: FactorB(s)));
+                    a = stack([.. rows.Select(r => r is null ? zeroA : padded[r].A)]);                // (B, r, in)
+                    b = stack([.. rows.Select(r => r is null ? zeroB : padded[r].B)]);                // (B, out, r)
                 }
                 foreach (var input in new[] { true, false })
                 {
