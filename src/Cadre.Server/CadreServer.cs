@@ -1,7 +1,10 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Cadre.Server.Endpoints;
 using Cadre.Server.Hosting;
 using Cadre.Serving;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -46,21 +49,33 @@ public static class CadreServer
             kestrel.AddServerHeader = false;
         });
         builder.Logging.SetMinimumLevel(settings.LogLevel);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+        // ASP.NET Core's chatter is kept at warnings. Until the server has started, its errors are not logged either: a
+        // failed start (a busy port) throws out of StartAsync, and StartListeningAsync reports it in one line, not after
+        // a stack trace from Kestrel and one from the host.
+        var started = false;
+        builder.Logging.AddFilter("Microsoft", level => level >= LogLevel.Warning && (Volatile.Read(ref started) || level < LogLevel.Error));
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = settings.ShutdownTimeout;
+            // Second line of defence: a background service that fails anyway is logged by the host, never stops it.
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<JsonOptions>(o => ServerJson.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(service);
+        builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ServerState>();
         builder.Services.AddSingleton<ServerMetrics>();
-        builder.Services.AddSingleton<Throughput>();
+        builder.Services.AddSingleton(sp => new Throughput(service, sp.GetRequiredService<ServerState>(), sp.GetRequiredService<TimeProvider>(),
+                                                           settings.SampleInterval, sp.GetRequiredService<ILogger<Throughput>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Throughput>());
         builder.Services.AddHostedService<DrainOnStop>();
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => Volatile.Write(ref started, true));
         app.UseMiddleware<HttpMetrics>();
         app.UseMiddleware<ErrorHandling>();
         app.UseMiddleware<RequestLimits>(options.MaxBodyBytes, timeout);
@@ -78,6 +93,44 @@ public static class CadreServer
         DashboardEndpoints.Map(app);
         app.MapOpenApi();
         return app;
+    }
+
+    /// <summary>
+    /// Starts the server. A port that cannot be bound (already in use, or not allowed) is a <see cref="CadreException"/>
+    /// of one line naming it, not Kestrel's exception.
+    /// </summary>
+    public static async Task StartListeningAsync(this WebApplication app, CancellationToken cancel)
+    {
+        var settings = app.Services.GetRequiredService<ServerSettings>();
+        try
+        {
+            await app.StartAsync(cancel);
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            throw new CadreException($"cannot listen on {settings.Host}:{settings.Port}: port {settings.Port} is already in use " +
+                                     "(stop what listens there, or choose another port)");
+        }
+        catch (IOException e) when (e.InnerException is SocketException socket)
+        {
+            throw new CadreException($"cannot listen on {settings.Host}:{settings.Port}: {socket.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Waits until the server has stopped. True when the stop was asked for (Ctrl-C, SIGTERM, SIGQUIT, or
+    /// <paramref name="cancel"/>); false when the server stopped by itself, which its caller reports as a failure.
+    /// </summary>
+    public static async Task<bool> RunUntilStoppedAsync(this WebApplication app, CancellationToken cancel)
+    {
+        var asked = 0;
+        // Noted only: the host's own console lifetime handles these signals (it cancels the default exit and stops).
+        void Asked(PosixSignalContext _) => Volatile.Write(ref asked, 1);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Asked);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Asked);
+        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Asked);
+        await app.WaitForShutdownAsync(cancel);
+        return Volatile.Read(ref asked) == 1 || cancel.IsCancellationRequested;
     }
 
     /// <summary>The address the started server listens on (the real port when <see cref="ServerSettings.Port"/> was 0).</summary>

@@ -33,6 +33,12 @@ public sealed record ServerSettings
     /// <summary>Log level of the server's own log lines (ASP.NET Core's chatter is kept at warnings).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>
+    /// How often the throughput sampler reads the counters (default one second); rates are per second whatever the
+    /// interval. Tests sample often to meet races sooner.
+    /// </summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -44,6 +50,8 @@ public sealed record ServerSettings
             errors.Add("request timeout must be positive");
         if (ShutdownTimeout < TimeSpan.Zero)
             errors.Add("shutdown timeout must not be negative");
+        if (SampleInterval < TimeSpan.FromMilliseconds(1) || SampleInterval > TimeSpan.FromMinutes(1))
+            errors.Add("sample interval must be between 1 ms and 1 minute");
         return errors;
     }
 

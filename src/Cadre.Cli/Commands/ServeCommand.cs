@@ -9,7 +9,8 @@ namespace Cadre.Cli.Commands;
 /// <summary>
 /// <c>cadre serve [--host 127.0.0.1] [--port 8080] [--max-batch-rows N] [--batch-wait-ms N] [--pool-budget-mb N] ...</c>:
 /// every stored specialist over HTTP (docs/serving.md), from one process and one base. Prints the address it listens
-/// on; Ctrl-C or SIGTERM drains (readyz turns 503, requests in flight finish) and exits.
+/// on; Ctrl-C or SIGTERM drains (readyz turns 503, requests in flight finish) and exits 0. A stop nobody asked for
+/// exits 1, and a port that cannot be bound is one error line.
 /// </summary>
 internal static class ServeCommand
 {
@@ -45,10 +46,11 @@ internal static class ServeCommand
 
             await using var engine = new SpecialistEngine(context.Home, options);
             await using var app = CadreServer.Build(engine, settings);
-            await app.StartAsync(cancel);
+            await app.StartListeningAsync(cancel);
             context.Out.WriteLine($"cadre serve: listening on {app.Address()} (home {context.Home}; admin endpoints {(settings.AdminToken is null ? $"closed: {ServerSettings.AdminTokenVariable} is not set" : "open to the admin token")})");
             context.Out.Flush();
-            await app.WaitForShutdownAsync(cancel);
+            if (!await app.RunUntilStoppedAsync(cancel))
+                throw new CadreException("the server stopped by itself, without Ctrl-C or SIGTERM (the log above says why)");
             context.Out.WriteLine("cadre serve: stopped");
             return 0;
         });

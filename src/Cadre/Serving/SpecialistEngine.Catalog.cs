@@ -15,7 +15,7 @@ public sealed partial class SpecialistEngine
         using var timeout = Deadline(cancel);
         try
         {
-            var rows = await BaseRows(chosen.Record.Base.Name, inputs, chosen.Record.MaxLength, timeout.Token);
+            var rows = Finite(await BaseRows(chosen.Record.Base.Name, inputs, chosen.Record.MaxLength, timeout), $"base '{chosen.Record.Base.Name}'");
             using var scope = NewDisposeScope();
             var x = tensor(rows.SelectMany(r => r).ToArray()).view(rows.Length, -1); // (N, D)
             return chosen.Decide(inputs, x);
@@ -145,12 +145,16 @@ public sealed partial class SpecialistEngine
 
     public ServingStats Stats()
     {
+        // Requests add to these dictionaries while we read them. LINQ over a live ConcurrentDictionary reads its Count,
+        // then copies into an array of that size, and throws when a first request adds an entry in between (it once
+        // stopped the server through the throughput sampler); ToArray and Values take every lock at once: a snapshot.
         var batchers = _bases.Values.Where(l => l.IsValueCreated).Select(l => l.Value.Batcher).ToList();
         var sizes = new Dictionary<int, long>();
         foreach (var b in batchers)
-            foreach (var (size, n) in b.BatchSizes)
+            foreach (var (size, n) in b.BatchSizes.ToArray())
                 sizes[size] = sizes.GetValueOrDefault(size) + n;
-        var top = _usage.OrderByDescending(u => u.Value.Inputs).Take(10).Select(u => (u.Key, u.Value.Inputs)).ToList();
+        var top = _usage.ToArray().OrderByDescending(u => u.Value.Inputs).ThenBy(u => u.Key, StringComparer.Ordinal).Take(10)
+                        .Select(u => (u.Key, u.Value.Inputs)).ToList();
         return new ServingStats(batchers.Sum(b => Interlocked.Read(ref b.Batches)), batchers.Sum(b => Interlocked.Read(ref b.Rows)),
                                 Interlocked.Read(ref _requests), batchers.Sum(b => b.QueuedRows), Options.QueueCapacity, _pool.HotCount,
                                 Registered().Count, _pool.Bytes, Options.PoolBudgetBytes,
@@ -166,6 +170,9 @@ public sealed partial class SpecialistEngine
     }
 
     public bool Draining => _draining;
+
+    /// <summary>Each started batcher's measured service rate (rows/s; null before its first batch).</summary>
+    internal IReadOnlyList<double?> ServiceRates => [.. _bases.Values.Where(l => l.IsValueCreated).Select(l => l.Value.Batcher.RowsPerSecond)];
 
     /// <summary>Forward passes of the base so far (a batch takes one per distinct max_length).</summary>
     internal long Passes => _bases.Values.Where(l => l.IsValueCreated).Sum(l => Interlocked.Read(ref l.Value.Batcher.Passes));

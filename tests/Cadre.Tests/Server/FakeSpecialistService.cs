@@ -23,6 +23,9 @@ internal sealed class FakeSpecialistService(ServingOptions? options = null) : IS
     /// <summary>Thrown by every work call (predict, embed, route, ask, load) when set.</summary>
     public Exception? Fail { get; set; }
 
+    /// <summary>Thrown by <see cref="Stats"/> when set (a bug in reading the counters, as the sampler and /metrics meet it).</summary>
+    public Exception? StatsFail { get; set; }
+
     /// <summary>When set, work calls wait for it (or for their cancellation) before answering.</summary>
     public TaskCompletionSource? Hold { get; set; }
 
@@ -124,6 +127,8 @@ internal sealed class FakeSpecialistService(ServingOptions? options = null) : IS
     public ServingStats Stats()
     {
         Count();
+        if (StatsFail is { } fail)
+            throw fail;
         var rows = Interlocked.Read(ref _rows);
         return new ServingStats(Interlocked.Read(ref _requests), rows, Interlocked.Read(ref _requests), Volatile.Read(ref _inFlight),
             Options.QueueCapacity, _loaded.Count, Registry.Length, 1000L * _loaded.Count, Options.PoolBudgetBytes, 3, 1,
