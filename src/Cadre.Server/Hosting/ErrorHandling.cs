@@ -31,6 +31,8 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
         }
         catch (ServingException e)
         {
+            if (e.Kind == ServingErrorKind.NonFiniteOutput)
+                log.LogError("refused a non-finite answer to {Method} {Path}: {Detail}", context.Request.Method, context.Request.Path, e.Message);
             var (status, kind) = Problems.Of(e.Kind);
             var retry = e.Kind == ServingErrorKind.Overloaded ? e.RetryAfter ?? TimeSpan.FromSeconds(1)
                       : e.Kind == ServingErrorKind.Unavailable ? e.RetryAfter : null;
@@ -38,7 +40,7 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
         }
         catch (BadHttpRequestException e)
         {
-            var detail = e.InnerException is JsonException json ? $"the body is not the expected JSON: {Clean(json.Message)}" : e.Message;
+            var detail = e.InnerException is JsonException json ? JsonProblems.Describe(context, json) : e.Message;
             await Problems.WriteAsync(context, e.StatusCode, detail);
         }
         catch (CadreException e)
@@ -60,11 +62,4 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
         415 => "send the body as application/json",
         _ => Problems.Title(context.Response.StatusCode),
     };
-
-    /// <summary>System.Text.Json names .NET types in its messages; clients know the JSON only.</summary>
-    private static string Clean(string message)
-    {
-        var cut = message.IndexOf(" contained in type", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] + "." : message;
-    }
 }

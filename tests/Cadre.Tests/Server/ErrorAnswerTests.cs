@@ -15,6 +15,7 @@ public sealed class ErrorAnswerTests
         { ServingErrorKind.Overloaded, 429, "overloaded" },
         { ServingErrorKind.Timeout, 504, "timeout" },
         { ServingErrorKind.Unavailable, 503, "unavailable" },
+        { ServingErrorKind.NonFiniteOutput, 500, "non-finite-output" },
     };
 
     [Theory]
@@ -67,7 +68,7 @@ public sealed class ErrorAnswerTests
     [InlineData("not json at all", "not the expected JSON")]
     [InlineData("{\"inputs\": \"a single string\"}", "not the expected JSON")] // wrong type
     [InlineData("{\"inputs\": [1, 2]}", "not the expected JSON")]
-    [InlineData("{\"input\": [\"typo\"]}", "'input'")]                       // unknown member, named
+    [InlineData("{\"input\": [\"typo\"]}", "unknown field \"input\"")]          // unknown member, named
     [InlineData("{}", "\"inputs\"")]
     [InlineData("{\"inputs\": []}", "empty")]
     [InlineData("{\"inputs\": [\"a\", null]}", "inputs[1] is null")]
