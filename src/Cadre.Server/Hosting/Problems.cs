@@ -21,6 +21,7 @@ internal static class Problems
         ServingErrorKind.Overloaded => (StatusCodes.Status429TooManyRequests, "overloaded"),
         ServingErrorKind.Timeout => (StatusCodes.Status504GatewayTimeout, "timeout"),
         ServingErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "unavailable"),
+        ServingErrorKind.NonFiniteOutput => (StatusCodes.Status500InternalServerError, "non-finite-output"),
         _ => (StatusCodes.Status500InternalServerError, "internal"),
     };
 

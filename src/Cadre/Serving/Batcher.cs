@@ -11,7 +11,8 @@ namespace Cadre.Serving;
 /// runs the rows through the base in as few passes as the rows allow: one pass per distinct (max_length, soft
 /// prompt length) whatever the mix of specialists, since adapters are gathered per row. A large request spans
 /// batches. The queue is bounded in rows: beyond <see cref="ServingOptions.QueueCapacity"/> a request is refused
-/// at once (429), never buffered. A cancelled request is dropped before its rows cost a pass.
+/// at once (429), never buffered, and so is one whose rows cannot be served before its deadline at the measured
+/// rate (<see cref="Admission"/>). A cancelled request is dropped before its rows cost a pass.
 /// </summary>
 internal sealed class Batcher : IDisposable
 {
@@ -21,6 +22,8 @@ internal sealed class Batcher : IDisposable
     private readonly LinkedList<(WorkItem Item, int MaxLength, int Index)> _pending = new();
     private readonly Thread _worker;
     private readonly Action<WorkItem> _released;
+    private readonly ServiceRate _rate = new();
+    private long? _busySince; // end of the last batch when work was left waiting: the gap until the next counts as serving
     private int _queuedRows;
 
     public Batcher(ServingBase servingBase, ServingOptions options, Action<WorkItem> released)
@@ -33,6 +36,9 @@ internal sealed class Batcher : IDisposable
     }
 
     public int QueuedRows => Volatile.Read(ref _queuedRows);
+
+    /// <summary>Rows per second served while busy (exponentially weighted), or null before the first batch.</summary>
+    public double? RowsPerSecond => _rate.RowsPerSecond;
     public long Batches;
     public long Rows;
     public long Passes;
@@ -42,15 +48,19 @@ internal sealed class Batcher : IDisposable
     public long WorkerLiveTensors => Interlocked.Read(ref _workerLive);
     private long _workerLive;
 
-    /// <summary>Queues a request, or throws <see cref="ServingErrorKind.Overloaded"/> when its rows do not fit.</summary>
+    /// <summary>
+    /// Queues a request, or throws <see cref="ServingErrorKind.Overloaded"/> when its rows do not fit in the queue or
+    /// cannot be served before its deadline (<see cref="Admission"/>).
+    /// </summary>
     public void Enqueue(WorkItem item)
     {
-        if (Interlocked.Add(ref _queuedRows, item.Rows) > _options.QueueCapacity)
+        // Reserve first, then judge with the rows reserved ahead: concurrent callers never both take the last room.
+        var ahead = Interlocked.Add(ref _queuedRows, item.Rows) - item.Rows;
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), item.Deadline);
+        if (Admission.Check(ahead, item.Rows, _options.QueueCapacity, _rate.RowsPerSecond, left) is { } refusal)
         {
             Interlocked.Add(ref _queuedRows, -item.Rows);
-            // A fixed one-second hint, not an estimate of when the queue drains: clients back off and try again.
-            throw new ServingException(ServingErrorKind.Overloaded, $"the queue is full ({_options.QueueCapacity} rows); retry later",
-                                       TimeSpan.FromSeconds(1));
+            throw refusal;
         }
         try
         {
@@ -114,13 +124,18 @@ internal sealed class Batcher : IDisposable
             }
             batch.Add(row);
         }
-        if (batch.Count == 0) return;
+        if (batch.Count == 0) { _busySince = null; return; }
         Interlocked.Increment(ref Batches);
         Interlocked.Add(ref Rows, batch.Count);
         BatchSizes.AddOrUpdate(batch.Count, 1, (_, n) => n + 1);
         // Passes: one per distinct max_length (texts are cut before the base runs); any mix of adapters and prompts
         // shares it. Splitting per adapter is the benchmark's baseline only.
         var passes = batch.GroupBy(r => (r.MaxLength, Split: _options.SplitPerAdapter ? r.Item.Specialist?.Name : null));
+        // Serving time runs from the end of the previous batch when work was waiting then (collecting rows, the scheduler
+        // giving the worker the CPU: the rate a backlog really drains at), else from now (idle time and batching waits
+        // are not serving).
+        var clock = _busySince ?? Stopwatch.GetTimestamp();
+        var served = 0;
         foreach (var pass in passes)
         {
             Interlocked.Increment(ref Passes);
@@ -132,6 +147,7 @@ internal sealed class Batcher : IDisposable
                                              pass.Key.MaxLength);                               // (B, D)
                 var values = features.contiguous().data<float>().ToArray();
                 var width = (int)features.shape[1];
+                served += rows.Count;
                 for (var k = 0; k < rows.Count; k++)
                 {
                     var (item, m, i) = rows[k];
@@ -151,6 +167,8 @@ internal sealed class Batcher : IDisposable
                 }
             }
         }
+        _rate.Record(served, Stopwatch.GetElapsedTime(clock));
+        _busySince = _pending.Count > 0 || _incoming.Count > 0 ? Stopwatch.GetTimestamp() : null;
     }
 
     private void Complete(WorkItem item)

@@ -55,12 +55,17 @@ public enum ServingErrorKind
     NotFound,
     /// <summary>413: more inputs or characters than <see cref="ServingOptions"/> allows.</summary>
     TooLarge,
-    /// <summary>429: the queue is full; retry after <see cref="ServingException.RetryAfter"/>.</summary>
+    /// <summary>
+    /// 429: the queue is full, or the rows queued ahead cannot be served before the request's deadline at the measured
+    /// rate; retry after <see cref="ServingException.RetryAfter"/>.
+    /// </summary>
     Overloaded,
     /// <summary>504: the request ran past <see cref="ServingOptions.RequestTimeout"/>.</summary>
     Timeout,
     /// <summary>503: draining for shutdown, or nothing to serve (no base, no router).</summary>
     Unavailable,
+    /// <summary>500: a specialist's (or the base's) weights produce NaN or infinity; its answer is withheld.</summary>
+    NonFiniteOutput,
 }
 
 public sealed class ServingException(ServingErrorKind kind, string message, TimeSpan? retryAfter = null) : CadreException(message)

@@ -62,18 +62,28 @@ public sealed partial class SpecialistEngine : ISpecialistService
                     ?? throw new ServingException(ServingErrorKind.BadRequest, $"{name} has no task '{task}'; its tasks: {string.Join(", ", served.Record.TaskList.Select(t => t.Name))}");
             }
             catch { _pool.Release(served); throw; }
-            Count(name, inputs.Count);
+            IReadOnlyList<TaskPredictions> tasks;
             if (served.Dedicated is { } own)
-                return await RunDedicated(served, own, inputs, chosen, timeout.Token);
-            var heads = served.Heads.Where(h => chosen is null || h.Task.Name == chosen.Name).ToList();
-            var lengths = heads.Select(h => h.Task.Spec.Training.MaxLength).Distinct().ToList();
-            var item = new WorkItem(served, inputs, lengths, w => new PredictResult(Heads(w, heads)), timeout.Token);
-            var result = (PredictResult)await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token);
-            return result.Tasks;
+            {
+                tasks = await RunDedicated(served, own, inputs, chosen, timeout.Token);
+            }
+            else
+            {
+                var heads = served.Heads.Where(h => chosen is null || h.Task.Name == chosen.Name).ToList();
+                var lengths = heads.Select(h => h.Task.Spec.Training.MaxLength).Distinct().ToList();
+                var item = new WorkItem(served, inputs, lengths, w => new PredictResult(Heads(w, heads)), timeout);
+                tasks = ((PredictResult)await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token)).Tasks;
+            }
+            CountServed(name, inputs.Count);
+            return tasks;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
             throw TimedOut();
+        }
+        catch (NonFiniteOutputException e)
+        {
+            throw new ServingException(ServingErrorKind.NonFiniteOutput, e.Message);
         }
     }
 
@@ -86,11 +96,11 @@ public sealed partial class SpecialistEngine : ISpecialistService
             if (specialist is null)
             {
                 var baseName = DefaultBase();
-                return await BaseRows(baseName, inputs, null, timeout.Token);
+                return Finite(await BaseRows(baseName, inputs, null, timeout), $"base '{baseName}'");
             }
             var served = await _pool.AcquireAsync(specialist, timeout.Token);
-            Count(specialist, inputs.Count);
             var length = served.MaxLengths.Max();
+            float[][] rows;
             if (served.Dedicated is { } own)
             {
                 try
@@ -98,7 +108,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
                     lock (own) // the model of a full fine-tune answers one call at a time (as RunDedicated)
                     {
                         using var scope = NewDisposeScope();
-                        return Rows(own.Features(inputs));
+                        rows = Rows(own.Features(inputs));
                     }
                 }
                 finally
@@ -106,8 +116,14 @@ public sealed partial class SpecialistEngine : ISpecialistService
                     _pool.Release(served);
                 }
             }
-            var item = new WorkItem(served, inputs, [length], w => w.Features[length], timeout.Token);
-            return (float[][])await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token);
+            else
+            {
+                var item = new WorkItem(served, inputs, [length], w => w.Features[length], timeout);
+                rows = (float[][])await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token);
+            }
+            Finite(rows, $"specialist '{specialist}'");
+            CountServed(specialist, inputs.Count);
+            return rows;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
@@ -116,11 +132,25 @@ public sealed partial class SpecialistEngine : ISpecialistService
     }
 
     /// <summary>Bare-base features of texts on base <paramref name="baseName"/>, cut to <paramref name="maxLength"/> tokens.</summary>
-    private async Task<float[][]> BaseRows(string baseName, IReadOnlyList<string> inputs, int? maxLength, CancellationToken cancel)
+    private async Task<float[][]> BaseRows(string baseName, IReadOnlyList<string> inputs, int? maxLength, RequestDeadline deadline)
     {
         var length = maxLength ?? new Training.Spec.TrainingSpec().MaxLength;
-        var item = new WorkItem(null, inputs, [length], w => w.Features[length], cancel);
-        return (float[][])await Submit(BaseOf(baseName).Batcher, item, cancel);
+        var item = new WorkItem(null, inputs, [length], w => w.Features[length], deadline);
+        return (float[][])await Submit(BaseOf(baseName).Batcher, item, deadline.Token);
+    }
+
+    /// <summary>
+    /// Features with a NaN or an infinity come from broken weights (of a specialist, or of the base itself): refused,
+    /// never answered (JSON has no NaN, and a NaN read as a probability of 0 is a silent wrong answer).
+    /// </summary>
+    private static float[][] Finite(float[][] rows, string source)
+    {
+        foreach (var row in rows)
+            foreach (var v in row)
+                if (!float.IsFinite(v))
+                    throw new ServingException(ServingErrorKind.NonFiniteOutput,
+                        $"{source} produces non-finite features (NaN or infinity): its weights are broken; re-import or retrain it");
+        return rows;
     }
 
     private async Task<object> Submit(Batcher batcher, WorkItem item, CancellationToken cancel)
@@ -153,7 +183,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
             var rows = item.Features[task.Spec.Training.MaxLength];
             var x = tensor(rows.SelectMany(r => r).ToArray()).view(rows.Length, -1); // (N, D)
             var outputs = TaskObjective.For(task.Kind, task.Labels).Rows(head, x);
-            result.Add(new TaskPredictions(task, SpecialistModel.Describe(task, item.Texts, outputs)));
+            result.Add(new TaskPredictions(task, SpecialistModel.Describe(item.Specialist!.Name, task, item.Texts, outputs)));
         }
         return result;
     }
@@ -203,16 +233,12 @@ public sealed partial class SpecialistEngine : ISpecialistService
             throw new ServingException(ServingErrorKind.Unavailable, "the server is draining for shutdown");
     }
 
-    private CancellationTokenSource Deadline(CancellationToken cancel)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        source.CancelAfter(Options.RequestTimeout);
-        return source;
-    }
+    private RequestDeadline Deadline(CancellationToken cancel) => new(cancel, Options.RequestTimeout);
 
     private ServingException TimedOut() =>
         new(ServingErrorKind.Timeout, $"the request took longer than {Options.RequestTimeout.TotalSeconds:0.###} s");
 
-    private void Count(string name, int inputs) =>
+    /// <summary>Counts a request of a specialist once it is answered: refused, timed-out and failed ones are not served.</summary>
+    internal void CountServed(string name, int inputs) =>
         _usage.AddOrUpdate(name, (1, inputs), (_, u) => (u.Requests + 1, u.Inputs + inputs));
 }

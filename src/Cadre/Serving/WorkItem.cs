@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cadre.Specialists;
 
 namespace Cadre.Serving;
@@ -10,13 +11,14 @@ namespace Cadre.Serving;
 internal sealed class WorkItem
 {
     public WorkItem(ServedSpecialist? specialist, IReadOnlyList<string> texts, IReadOnlyList<int> maxLengths,
-                    Func<WorkItem, object> finish, CancellationToken cancel)
+                    Func<WorkItem, object> finish, RequestDeadline deadline)
     {
         Specialist = specialist;
         Texts = texts;
         MaxLengths = maxLengths;
         Finish = finish;
-        Cancel = cancel;
+        Cancel = deadline.Token;
+        Deadline = deadline.At;
         Features = maxLengths.ToDictionary(m => m, _ => new float[texts.Count][]);
         Remaining = texts.Count * maxLengths.Count;
     }
@@ -29,6 +31,9 @@ internal sealed class WorkItem
     public Func<WorkItem, object> Finish { get; }
 
     public CancellationToken Cancel { get; }
+
+    /// <summary>When the request times out (a <see cref="Stopwatch"/> timestamp): admission asks whether its rows fit before it.</summary>
+    public long Deadline { get; }
 
     /// <summary>Per max_length, one feature vector per text (D floats), filled as passes complete.</summary>
     public Dictionary<int, float[][]> Features { get; }
@@ -45,3 +50,26 @@ internal sealed class WorkItem
 
 /// <summary>What <see cref="WorkItem.Finish"/> makes for a predict request.</summary>
 internal sealed record PredictResult(IReadOnlyList<TaskPredictions> Tasks);
+
+/// <summary>
+/// A request's deadline: the token that fires at it (or when the caller cancels) and the moment itself, so that the
+/// batcher can refuse up front a request whose rows cannot be served before it.
+/// </summary>
+internal sealed class RequestDeadline : IDisposable
+{
+    private readonly CancellationTokenSource _source;
+
+    public RequestDeadline(CancellationToken cancel, TimeSpan timeout)
+    {
+        _source = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _source.CancelAfter(timeout);
+        At = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    public CancellationToken Token => _source.Token;
+
+    /// <summary>The deadline as a <see cref="Stopwatch"/> timestamp.</summary>
+    public long At { get; }
+
+    public void Dispose() => _source.Dispose();
+}

@@ -135,13 +135,18 @@ public sealed class SpecialistModel : IDisposable
             var maxLength = task.Spec.Training.MaxLength;
             if (!features.TryGetValue(maxLength, out var x))
                 features[maxLength] = x = AdapterFeatures.Embed(_encoder, _adapter, texts, maxLength); // (N, D)
-            result.Add(new TaskPredictions(task, Describe(task, texts, TaskObjective.For(task.Kind, task.Labels).Rows(head, x))));
+            result.Add(new TaskPredictions(task, Describe(Record.Name, task, texts, TaskObjective.For(task.Kind, task.Labels).Rows(head, x))));
         }
         return result;
     }
 
-    internal static List<Prediction> Describe(TaskRecord task, IReadOnlyList<string> texts, float[][] rows)
+    /// <summary>
+    /// Predictions from a head's output rows. A NaN or an infinity in them (broken weights) is refused with
+    /// <see cref="NonFiniteOutputException"/>: it would otherwise read as a probability of 0 or an arbitrary label.
+    /// </summary>
+    internal static List<Prediction> Describe(string specialist, TaskRecord task, IReadOnlyList<string> texts, float[][] rows)
     {
+        NonFiniteOutputException.Check(specialist, task.Name, rows);
         var labels = task.Labels;
         return texts.Select((t, i) =>
         {
