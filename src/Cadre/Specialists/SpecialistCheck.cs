@@ -168,8 +168,6 @@ internal static class SpecialistCheck
     /// <summary>The file's tensors against the expected names and shapes: missing, unexpected, misshapen, non-float, non-finite.</summary>
     private static void Compare(string file, SafetensorsReader reader, Dictionary<string, long[]> expected, string why, List<string> problems)
     {
-        foreach (var (name, shape) in expected.Where(e => !reader.Contains(e.Key)))
-            problems.Add($"{file}: missing tensor '{CadreException.Shown(name)}' [{string.Join(", ", shape)}] {why}");
         foreach (var t in reader.Tensors)
         {
             if (!expected.TryGetValue(t.Name, out var shape))
@@ -179,6 +177,8 @@ internal static class SpecialistCheck
             else if (!FiniteValues.IsFloat(t.DType))
                 problems.Add($"{file}: tensor '{CadreException.Shown(t.Name)}' is {t.DType}, not a float dtype");
         }
+        foreach (var (name, shape) in expected.Where(e => !reader.Contains(e.Key)))
+            problems.Add($"{file}: missing tensor '{CadreException.Shown(name)}' [{string.Join(", ", shape)}] {why}");
         CheckFinite(reader, problems);
     }
 
