@@ -7,8 +7,9 @@ using Cadre.Store.Bundles;
 namespace Cadre.Cli.Commands;
 
 /// <summary>
-/// <c>cadre bundle create NAME@REV [--since REV] [--include-base] -o FILE</c>, <c>cadre bundle apply FILE [--force]</c>,
-/// <c>cadre push DEST NAME[@REV]</c>, <c>cadre pull SOURCE NAME[@REV]</c>: updates that travel.
+/// <c>cadre bundle create NAME@REV [--since REV] [--include-base] -o FILE</c>,
+/// <c>cadre bundle apply FILE [--force] [--base-name NEW]</c>, <c>cadre push DEST NAME[@REV]</c>,
+/// <c>cadre pull SOURCE NAME[@REV] [--base-name NEW]</c>: updates that travel.
 /// </summary>
 internal static class BundleCommand
 {
@@ -34,17 +35,23 @@ internal static class BundleCommand
         });
         var file = new Argument<string>("file") { Description = "A bundle written by 'cadre bundle create'." };
         var force = new Option<bool>("--force") { Description = "Move the branch even when it is not a fast-forward." };
-        var apply = new Command("apply", "Check a bundle whole, then add its versions (nothing changes if any check fails).") { file, force };
+        var baseName = BaseNameOption();
+        var apply = new Command("apply", "Check a bundle whole, then add its versions (nothing changes if any check fails).") { file, force, baseName };
         apply.SetAction(parse =>
         {
             var store = new SpecialistCatalog(context.Home).Store;
-            Print(context, BundleApplier.Apply(store, parse.GetRequiredValue(file), parse.GetValue(force)));
+            Print(context, BundleApplier.Apply(store, parse.GetRequiredValue(file), parse.GetValue(force), parse.GetValue(baseName)));
             return 0;
         });
         command.Add(create);
         command.Add(apply);
         return command;
     }
+
+    private static Option<string?> BaseNameOption() => new("--base-name")
+    {
+        Description = "Add the base the bundle carries under this name (when a base of the bundle's base name here holds other content); the specialist finds it by content.",
+    };
 
     public static Command Push(CliContext context) => Remote(context, push: true);
 
@@ -58,6 +65,8 @@ internal static class BundleCommand
         var command = new Command(push ? "push" : "pull", push
             ? "Send a specialist's versions (and its base, if missing there) to another store folder."
             : "Fetch a specialist's versions (and its base, if missing here) from another store folder, checking everything.") { other, spec, force };
+        var baseName = BaseNameOption();
+        command.Add(baseName);
         command.SetAction(parse =>
         {
             var here = new SpecialistCatalog(context.Home).Store;
@@ -65,12 +74,13 @@ internal static class BundleCommand
             if (!push && !Directory.Exists(path)) throw new CadreException($"{path}: no such folder");
             var there = new CadreStore(Remotes.HomeOf(path));
             var at = VersionSpec.Parse(parse.GetRequiredValue(spec));
-            Print(context, push ? Remotes.Transfer(here, there, at, parse.GetValue(force)) : Remotes.Transfer(there, here, at, parse.GetValue(force)));
+            Print(context, push ? Remotes.Transfer(here, there, at, parse.GetValue(force), parse.GetValue(baseName))
+                                : Remotes.Transfer(there, here, at, parse.GetValue(force), parse.GetValue(baseName)));
             return 0;
         });
         return command;
     }
 
     private static void Print(CliContext context, ApplyResult r) =>
-        context.Out.WriteLine($"{r.Specialist}: {r.NewVersions} new versions, {r.NewObjects} new objects; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.Tip.Record.Base.Name}' added" : "")}");
+        context.Out.WriteLine($"{r.Specialist}: {r.NewVersions} new versions, {r.NewObjects} new objects; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.BaseName}' added" : "")}");
 }

@@ -33,7 +33,7 @@ internal sealed class CheckpointTarget
         if (_targets.ContainsKey(key))
             return true;
         if (!_ignore(key))
-            _errors.Add($"unexpected tensor '{key}'");
+            _errors.Add($"unexpected tensor '{CadreException.Shown(key)}'");
         return false;
     }
 
@@ -45,17 +45,17 @@ internal sealed class CheckpointTarget
         var target = _targets[key];
         if (_loaded.Contains(key))
         {
-            _errors.Add($"'{key}' appears more than once");
+            _errors.Add($"'{CadreException.Shown(key)}' appears more than once");
             return;
         }
         if (!target.shape.SequenceEqual(value.shape))
         {
-            _errors.Add($"'{key}' has shape [{string.Join(", ", value.shape)}]; the config needs [{string.Join(", ", target.shape)}]");
+            _errors.Add($"'{CadreException.Shown(key)}' has shape [{string.Join(", ", value.shape)}]; the config needs [{string.Join(", ", target.shape)}]");
             return;
         }
         if (!value.is_floating_point())
         {
-            _errors.Add($"'{key}' holds {value.dtype}, not floating-point weights");
+            _errors.Add($"'{CadreException.Shown(key)}' holds {value.dtype}, not floating-point weights");
             return;
         }
         using (no_grad())

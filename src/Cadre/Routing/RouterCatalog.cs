@@ -67,7 +67,7 @@ public sealed class RouterCatalog(string home)
 
     public RouterRecord Get(string name)
     {
-        BaseCatalog.ValidateName(name);
+        BaseCatalog.ValidateName(name, "router");
         var file = Path.Combine(FolderOf(name), RouterRecord.FileName);
         if (File.Exists(file)) return Read(file);
         var known = List().Select(r => r.Name).ToList();
@@ -77,7 +77,7 @@ public sealed class RouterCatalog(string home)
 
     public void Save(RouterRecord record, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        BaseCatalog.ValidateName(record.Name);
+        BaseCatalog.ValidateName(record.Name, "router");
         var staging = Path.Combine(home, "tmp", "router-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(staging);
         try

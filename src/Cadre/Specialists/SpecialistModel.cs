@@ -63,10 +63,10 @@ public sealed class SpecialistModel : IDisposable
     public static SpecialistModel Load(string home, SpecialistRecord record, string folder)
     {
         var bases = new BaseCatalog(home);
-        var baseRecord = bases.Get(record.Base.Name);
+        var baseRecord = bases.ForContent(record.Base.Name, record.Base.ContentHash);
         if (baseRecord.ContentHash != record.Base.ContentHash)
             throw new CadreException($"specialist '{record.Name}' was trained on base '{record.Base.Name}' with content {record.Base.ContentHash[..12]}, but that base now holds {baseRecord.ContentHash[..12]}; re-import the original base or retrain");
-        var encoder = BaseModels.LoadEncoder(bases, record.Base.Name);
+        var encoder = BaseModels.LoadEncoder(bases, baseRecord.Name);
         AttachedAdapter? adapter = null;
         var heads = new List<(TaskRecord, ClassifierHead)>();
         try

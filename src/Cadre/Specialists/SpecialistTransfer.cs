@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Cadre.Adapters;
 using Cadre.Tensors;
+using Cadre.Util;
 
 namespace Cadre.Specialists;
 
@@ -53,67 +54,75 @@ public static class SpecialistTransfer
         if (!Directory.Exists(folder))
             throw new CadreException($"{folder}: no such folder");
         var recordFile = Path.Combine(folder, SpecialistRecord.FileName);
-        if (!File.Exists(recordFile))
+        if (!File.Exists(recordFile) && new FileInfo(recordFile).LinkTarget is null)
             throw new CadreException(File.Exists(Path.Combine(folder, AdapterFiles.ConfigFile))
                 ? $"{folder}: a bare PEFT adapter has no task head or labels; Cadre imports folders written by 'cadre specialist export' (with {SpecialistRecord.FileName})"
                 : $"{folder}: no {SpecialistRecord.FileName}; not an exported specialist");
+        InputFiles.RequireRegular(recordFile);
         var record = SpecialistCatalog.Read(recordFile);
         if (name is not null)
             record = record with { Name = name };
-        Store.BaseCatalog.ValidateName(record.Name);
+        Store.BaseCatalog.ValidateName(record.Name, "specialist");
         var catalog = new SpecialistCatalog(home);
         if (catalog.Contains(record.Name) && !newVersion)
             throw new CadreException($"specialist '{record.Name}' already exists; import under another name with --name, or as its next version with --new-version");
         if (newVersion && !catalog.Contains(record.Name))
             throw new CadreException($"--new-version: there is no specialist '{record.Name}' yet to add a version to");
-        Check(folder, record);
+        var files = Files(record).Where(f => f != SpecialistRecord.FileName && Present(Path.Combine(folder, f))).ToList();
+        foreach (var file in files)
+            InputFiles.RequireRegular(Path.Combine(folder, file)); // before anything opens them: a FIFO would block
+        Check(home, folder, record);
+        InputFiles.RequireFreeSpace(home, 2 * files.Sum(f => new FileInfo(Path.Combine(folder, f)).Length), folder);
         catalog.Save(record, staging =>
         {
-            foreach (var file in Files(record).Where(f => f != SpecialistRecord.FileName && File.Exists(Path.Combine(folder, f))))
-                File.Copy(Path.Combine(folder, file), Path.Combine(staging, file));
+            foreach (var file in files)
+            {
+                if (file.EndsWith(".safetensors", StringComparison.Ordinal))
+                    SafetensorsCopy.Copy(Path.Combine(folder, file), Path.Combine(staging, file), Path.Combine(folder, file));
+                else
+                    File.Copy(Path.Combine(folder, file), Path.Combine(staging, file));
+            }
         }, $"import from {Path.GetFullPath(folder)}");
         return record;
     }
 
-    private static void Check(string folder, SpecialistRecord record)
+    /// <summary>A file, or a link (even a broken one, which the regular-file check then names).</summary>
+    private static bool Present(string path) => File.Exists(path) || new FileInfo(path).LinkTarget is not null;
+
+    private static void Check(string home, string folder, SpecialistRecord record)
     {
         foreach (var task in record.TaskList)
         {
             if (Path.GetFileName(task.Head) != task.Head || !task.Head.EndsWith(".safetensors", StringComparison.Ordinal))
-                throw new CadreException($"{folder}: task '{task.Name}' names head file '{task.Head}', which is not a file of the folder");
+                throw new CadreException($"{folder}: task '{CadreException.Shown(task.Name)}' names head file '{CadreException.Shown(task.Head)}', which is not a file of the folder");
             var headFile = Path.Combine(folder, task.Head);
             if (!File.Exists(headFile))
                 throw new CadreException($"{folder}: no {task.Head}");
-            using var head = SafetensorsReader.Open(headFile);
-            var weight = head.Tensors.FirstOrDefault(t => t.Name == "classifier.weight")
-                ?? throw new CadreException($"{headFile}: no 'classifier.weight'");
-            var regression = task.Task == "regression";
-            var outputs = regression ? 1 : task.Labels.Count;
-            if (weight.Shape.Length != 2 || weight.Shape[0] != outputs)
-                throw new CadreException($"{headFile}: classifier.weight has shape [{string.Join(", ", weight.Shape)}] but a {task.Task} task with {task.Labels.Count} labels needs {outputs} outputs");
-            if (regression && !head.Tensors.Any(t => t.Name == "target_mean"))
-                throw new CadreException($"{headFile}: a regression head needs 'target_mean' and 'target_std'");
+            SafetensorsReader.Open(headFile).Dispose(); // validates the header and every offset
         }
         var routing = Path.Combine(folder, Routing.RoutingSample.FileName);
         if (File.Exists(routing))
             Routing.RoutingSample.Read(routing, record.Name, record.Labels.Count); // validates version, shapes and labels
-        if (record.Method == "head")
-            return;
-        var method = AdapterMethods.Get(record.Method);
-        var config = AdapterFiles.ReadConfig(folder);
-        if (method.PeftType is not null)
+        var weights = "";
+        if (record.Method != "head")
         {
-            if (config is null)
-                throw new CadreException($"{folder}: method '{record.Method}' needs {AdapterFiles.ConfigFile}");
-            var peftType = AdapterFiles.JsonText(config, "peft_type", Path.Combine(folder, AdapterFiles.ConfigFile));
-            if (!method.Reads(peftType))
-                throw new CadreException($"{folder}: {AdapterFiles.ConfigFile} says peft_type {peftType}, {SpecialistRecord.FileName} says method {record.Method}");
+            var method = AdapterMethods.Get(record.Method);
+            var config = AdapterFiles.ReadConfig(folder);
+            if (method.PeftType is not null)
+            {
+                if (config is null)
+                    throw new CadreException($"{folder}: method '{record.Method}' needs {AdapterFiles.ConfigFile}");
+                var peftType = AdapterFiles.JsonText(config, "peft_type", Path.Combine(folder, AdapterFiles.ConfigFile));
+                if (!method.Reads(peftType))
+                    throw new CadreException($"{folder}: {AdapterFiles.ConfigFile} says peft_type {CadreException.Shown(peftType)}, {SpecialistRecord.FileName} says method {record.Method}");
+            }
+            weights = Path.Combine(folder, method.PeftType is null ? "model.safetensors" : AdapterFiles.WeightsFile);
+            if (!File.Exists(weights))
+                throw new CadreException($"{folder}: no {Path.GetFileName(weights)}");
+            using var reader = SafetensorsReader.Open(weights); // validates the header and every offset
+            if (reader.Tensors.Count == 0)
+                throw new CadreException($"{weights}: holds no tensors");
         }
-        var weights = Path.Combine(folder, method.PeftType is null ? "model.safetensors" : AdapterFiles.WeightsFile);
-        if (!File.Exists(weights))
-            throw new CadreException($"{folder}: no {Path.GetFileName(weights)}");
-        using var reader = SafetensorsReader.Open(weights); // validates the header and every offset
-        if (reader.Tensors.Count == 0)
-            throw new CadreException($"{weights}: holds no tensors");
+        SpecialistCheck.Run(home, folder, record, weights); // against the base: shapes, config, content hash, finite weights
     }
 }

@@ -14,11 +14,14 @@ public sealed partial class BaseCatalog(string home)
     public string Home { get; } = home;
     public string BasesFolder => Path.Combine(Home, "bases");
 
-    /// <summary>Base names: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.</summary>
-    public static void ValidateName(string name)
+    /// <summary>
+    /// Names of bases, specialists and routers (the one rule for all): lower-case letters, digits, '.', '_' and '-',
+    /// starting with a letter or digit. <paramref name="kind"/> says in the error which kind of name was wrong.
+    /// </summary>
+    public static void ValidateName(string name, string kind = "base")
     {
         if (!NamePattern().IsMatch(name))
-            throw new CadreException($"invalid base name '{name}': use 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit");
+            throw new CadreException($"invalid {kind} name '{CadreException.Shown(name)}': use 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
 
     public IReadOnlyList<BaseRecord> List()
@@ -50,6 +53,18 @@ public sealed partial class BaseCatalog(string home)
     }
 
     public string FolderOf(string name) => Path.Combine(BasesFolder, name);
+
+    /// <summary>
+    /// The base a specialist trained on base <paramref name="name"/> with content <paramref name="contentHash"/> runs on:
+    /// that base when it holds that content, else a base holding that content under another name (one added with
+    /// <c>cadre bundle apply --base-name</c>), else the named base (whose other content the caller then refuses).
+    /// </summary>
+    public BaseRecord ForContent(string name, string contentHash)
+    {
+        if (Contains(name) && Get(name) is var named && named.ContentHash == contentHash)
+            return named;
+        return List().FirstOrDefault(b => b.ContentHash == contentHash) ?? Get(name);
+    }
 
     /// <summary>A fresh staging folder on the same file system, so that <see cref="Commit"/> is one rename.</summary>
     public string CreateStaging()

@@ -22,13 +22,14 @@ public sealed partial class Refs(string root)
     public static string CheckRefName(string name, string what)
     {
         if (!RefName().IsMatch(name) || name.Contains("..") || name.EndsWith('.') || name is "HEAD" || name.EndsWith(".lock", StringComparison.Ordinal))
-            throw new CadreException($"invalid {what} name '{name}': use up to 64 letters, digits, '.', '_' or '-', starting with a letter");
+            throw new CadreException($"invalid {what} name '{CadreException.Shown(name)}': use up to 64 letters, digits, '.', '_' or '-', starting with a letter");
         return name;
     }
 
-    public static string CheckName(string name)
+    /// <summary>Checks a specialist's name (or, with <paramref name="kind"/>, another kind's) by the rule of <see cref="BaseCatalog.ValidateName"/>.</summary>
+    public static string CheckName(string name, string kind = "specialist")
     {
-        BaseCatalog.ValidateName(name);
+        BaseCatalog.ValidateName(name, kind);
         return name;
     }
 

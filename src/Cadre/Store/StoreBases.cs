@@ -6,7 +6,7 @@ public sealed partial class CadreStore
     /// <summary>Stores a base folder's files once (equal tensors are shared with any other base) and names it.</summary>
     public string CommitBase(string name, string folder, StoreBase identity)
     {
-        Refs.CheckName(name);
+        Refs.CheckName(name, "base");
         EnsureFormat(create: true);
         using var writing = StoreLock.Acquire(Root, StoreLock.ObjectsLock, shared: true);
         var manifest = Snapshots.Commit(Objects, folder);

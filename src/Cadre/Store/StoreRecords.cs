@@ -42,7 +42,7 @@ public sealed record VersionRecord
         if (v.Parents is null || v.Parents.Any(p => !ObjectIds.IsValid(p))) errors.Add("bad parent id");
         if (v.Number < 1) errors.Add("number must be at least 1");
         if (v.Base is null || !ObjectIds.IsValid(v.Base.ContentHash)) errors.Add("bad base");
-        try { BaseCatalog.ValidateName(v.Name); } catch (CadreException e) { errors.Add(e.Message); }
+        try { BaseCatalog.ValidateName(v.Name, "specialist"); } catch (CadreException e) { errors.Add(e.Message); }
         if (errors.Count > 0) throw new CadreException($"{what}: invalid version record: {string.Join("; ", errors)}");
         return v;
     }

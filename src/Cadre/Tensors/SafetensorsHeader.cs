@@ -41,7 +41,7 @@ public static class SafetensorsHeader
             {
                 var name = reader.GetString()!;
                 if (!seen.Add(name))
-                    throw Error(file, $"duplicate key '{name}' in header");
+                    throw Error(file, $"duplicate key '{Shown(name)}' in header");
                 reader.Read();
                 if (name == MetadataKey)
                     ReadMetadata(ref reader, metadata, file);
@@ -75,16 +75,16 @@ public static class SafetensorsHeader
             var key = reader.GetString()!;
             reader.Read();
             if (reader.TokenType != JsonTokenType.String)
-                throw Error(file, $"{MetadataKey} '{key}' must be a string, not {Describe(reader.TokenType)}");
+                throw Error(file, $"{MetadataKey} '{Shown(key)}' must be a string, not {Describe(reader.TokenType)}");
             if (!metadata.TryAdd(key, reader.GetString()!))
-                throw Error(file, $"duplicate key '{key}' in {MetadataKey}");
+                throw Error(file, $"duplicate key '{Shown(key)}' in {MetadataKey}");
         }
     }
 
     private static TensorInfo ReadTensor(ref Utf8JsonReader reader, string name, long bufferLength, string file)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
-            throw Error(file, $"tensor '{name}': entry must be an object, not {Describe(reader.TokenType)}");
+            throw Error(file, $"tensor '{Shown(name)}': entry must be an object, not {Describe(reader.TokenType)}");
         DType? dtype = null;
         long[]? shape = null;
         long[]? offsets = null;
@@ -94,15 +94,15 @@ public static class SafetensorsHeader
             reader.Read();
             if ((field == "dtype" && dtype is not null) || (field == "shape" && shape is not null)
                 || (field == "data_offsets" && offsets is not null))
-                throw Error(file, $"tensor '{name}': duplicate field '{field}'");
+                throw Error(file, $"tensor '{Shown(name)}': duplicate field '{field}'");
             switch (field)
             {
                 case "dtype":
                     if (reader.TokenType != JsonTokenType.String)
-                        throw Error(file, $"tensor '{name}': dtype must be a string, not {Describe(reader.TokenType)}");
+                        throw Error(file, $"tensor '{Shown(name)}': dtype must be a string, not {Describe(reader.TokenType)}");
                     var text = reader.GetString()!;
                     dtype = DTypes.Parse(text) ?? throw Error(file,
-                        $"tensor '{name}': unknown dtype '{text}' (Cadre reads {string.Join(", ", Enum.GetNames<DType>())})");
+                        $"tensor '{Shown(name)}': unknown dtype '{Shown(text)}' (Cadre reads {string.Join(", ", Enum.GetNames<DType>())})");
                     break;
                 case "shape":
                     shape = ReadIntegers(ref reader, name, "shape", MaxRank, file);
@@ -116,30 +116,30 @@ public static class SafetensorsHeader
             }
         }
         if (dtype is null || shape is null || offsets is null)
-            throw Error(file, $"tensor '{name}': needs dtype, shape and data_offsets");
+            throw Error(file, $"tensor '{Shown(name)}': needs dtype, shape and data_offsets");
         var shapeText = "[" + string.Join(", ", shape) + "]";
         if (offsets.Length != 2 || offsets[0] > offsets[1])
-            throw Error(file, $"tensor '{name}': data_offsets must be [begin, end] with begin <= end");
+            throw Error(file, $"tensor '{Shown(name)}': data_offsets must be [begin, end] with begin <= end");
         if (offsets[1] > bufferLength)
-            throw Error(file, $"tensor '{name}': data_offsets [{offsets[0]}, {offsets[1]}] run past the {bufferLength}-byte data buffer (truncated?)");
+            throw Error(file, $"tensor '{Shown(name)}': data_offsets [{offsets[0]}, {offsets[1]}] run past the {bufferLength}-byte data buffer (truncated?)");
         var bytes = dtype.Value.ByteLength(shape)
-            ?? throw Error(file, $"tensor '{name}': shape {shapeText} of {dtype} is too large (its byte size overflows)");
+            ?? throw Error(file, $"tensor '{Shown(name)}': shape {shapeText} of {dtype} is too large (its byte size overflows)");
         if (bytes != offsets[1] - offsets[0])
-            throw Error(file, $"tensor '{name}': shape {shapeText} of {dtype} needs {bytes} bytes but data_offsets [{offsets[0]}, {offsets[1]}] span {offsets[1] - offsets[0]}");
+            throw Error(file, $"tensor '{Shown(name)}': shape {shapeText} of {dtype} needs {bytes} bytes but data_offsets [{offsets[0]}, {offsets[1]}] span {offsets[1] - offsets[0]}");
         return new TensorInfo(name, dtype.Value, shape, offsets[0], offsets[1]);
     }
 
     private static long[] ReadIntegers(ref Utf8JsonReader reader, string name, string field, int max, string file)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
-            throw Error(file, $"tensor '{name}': {field} must be an array of integers, not {Describe(reader.TokenType)}");
+            throw Error(file, $"tensor '{Shown(name)}': {field} must be an array of integers, not {Describe(reader.TokenType)}");
         var values = new List<long>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var v) || v < 0)
-                throw Error(file, $"tensor '{name}': {field} must hold non-negative integers");
+                throw Error(file, $"tensor '{Shown(name)}': {field} must hold non-negative integers");
             if (values.Count == max)
-                throw Error(file, $"tensor '{name}': {field} has more than {max} entries");
+                throw Error(file, $"tensor '{Shown(name)}': {field} has more than {max} entries");
             values.Add(v);
         }
         return [.. values];
@@ -153,9 +153,9 @@ public static class SafetensorsHeader
         foreach (var t in sorted)
         {
             if (t.Begin < position)
-                throw Error(file, $"tensor '{t.Name}': data_offsets [{t.Begin}, {t.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]");
+                throw Error(file, $"tensor '{Shown(t.Name)}': data_offsets [{t.Begin}, {t.End}] overlap tensor '{Shown(previous!.Name)}' [{previous.Begin}, {previous.End}]");
             if (t.Begin > position)
-                throw Error(file, $"tensor '{t.Name}': data_offsets [{t.Begin}, {t.End}] leave a gap of {t.Begin - position} bytes after byte {position} of the data buffer");
+                throw Error(file, $"tensor '{Shown(t.Name)}': data_offsets [{t.Begin}, {t.End}] leave a gap of {t.Begin - position} bytes after byte {position} of the data buffer");
             position = t.End;
             previous = t;
         }
@@ -173,6 +173,8 @@ public static class SafetensorsHeader
         JsonTokenType.Null => "null",
         _ => token.ToString(),
     };
+
+    private static string Shown(string text) => CadreException.Shown(text);
 
     internal static CadreException Error(string file, string problem) => new($"{file}: {problem}");
 }

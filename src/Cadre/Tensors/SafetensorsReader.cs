@@ -80,7 +80,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
     }
 
     /// <summary>Reads the length prefix and the header, refusing a length beyond the limit or the file before allocating.</summary>
-    private static (byte[] Header, long FileLength) ReadHeader(FileStream stream, string path)
+    internal static (byte[] Header, long FileLength) ReadHeader(FileStream stream, string path)
     {
         var fileLength = stream.Length;
         if (fileLength < 8)
@@ -100,7 +100,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
     public bool Contains(string name) => _byName.ContainsKey(name);
 
     public TensorInfo Info(string name) =>
-        _byName.TryGetValue(name, out var info) ? info : throw new CadreException($"{Path}: no tensor named '{name}'");
+        _byName.TryGetValue(name, out var info) ? info : throw new CadreException($"{Path}: no tensor named '{CadreException.Shown(name)}'");
 
     /// <summary>
     /// The tensor's raw little-endian bytes, straight from the map (no copy). The span is valid only until this reader
@@ -146,6 +146,26 @@ public sealed unsafe class SafetensorsReader : IDisposable
         for (long offset = 0; offset < info.ByteLength; offset += TensorBytes.ChunkBytes)
             hash.AppendData(Mapped(info.Begin + offset, (int)Math.Min(TensorBytes.ChunkBytes, info.ByteLength - offset)));
         return TensorHash.Finish(hash);
+    }
+
+    /// <summary>
+    /// The index of the tensor's first NaN or infinite element, or -1 when every element is finite (always for integer
+    /// dtypes). Read in place from the map, a chunk at a time: no copy of the tensor is made.
+    /// </summary>
+    public long FirstNonFinite(string name)
+    {
+        var info = Live(name);
+        if (!FiniteValues.IsFloat(info.DType))
+            return -1;
+        var size = info.DType.Size();
+        var chunk = TensorBytes.ChunkBytes / size * size; // whole elements per chunk
+        for (long offset = 0; offset < info.ByteLength; offset += chunk)
+        {
+            var found = FiniteValues.FirstNonFinite(info.DType, Mapped(info.Begin + offset, (int)Math.Min(chunk, info.ByteLength - offset)));
+            if (found >= 0)
+                return offset / size + found;
+        }
+        return -1;
     }
 
     private TensorInfo Live(string name)

@@ -104,9 +104,10 @@ public static class FisherEstimator
         TaskRecord task, FisherOptions options, CancellationToken cancel)
     {
         var bases = new BaseCatalog(home);
-        if (bases.Get(record.Base.Name).ContentHash != record.Base.ContentHash)
+        var baseRecord = bases.ForContent(record.Base.Name, record.Base.ContentHash);
+        if (baseRecord.ContentHash != record.Base.ContentHash)
             throw new CadreException($"specialist '{record.Name}' was trained on another content of base '{record.Base.Name}'; its Fisher cannot be estimated");
-        using var encoder = BaseModels.LoadEncoder(bases, record.Base.Name);
+        using var encoder = BaseModels.LoadEncoder(bases, baseRecord.Name);
         using var adapter = record.Method == "head" ? null : AdapterFiles.Load(encoder, folder, record.Method);
         var regression = task.Kind == TaskKind.Regression;
         using var head = SpecialistModel.LoadHead(Path.Combine(folder, task.Head), encoder.Dimension, regression ? 1 : task.Labels.Count, regression);

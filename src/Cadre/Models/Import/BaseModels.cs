@@ -48,6 +48,29 @@ public static class BaseModels
         throw new CadreException($"base '{name}' ({catalog.Get(name).Architecture}) is not a text generator; use a llama base");
     }
 
+    /// <summary>
+    /// Throws, naming the tensor, if any weight of the loaded model is NaN or infinite. Reads each tensor's storage in
+    /// place, a chunk at a time (no copy), so it costs one pass over memory the model holds anyway.
+    /// </summary>
+    public static void RequireFinite(IBaseModel model, string source)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var (name, tensor) in model.Module.state_dict())
+        {
+            var t = tensor.detach().cpu().contiguous(); // already both for a loaded base: a view, not a copy
+            var dtype = DTypes.FromScalarType(t.dtype);
+            if (!FiniteValues.IsFloat(dtype))
+                continue;
+            var size = dtype.Size();
+            TensorBytes.ForEachChunk(t, (offset, chunk) =>
+            {
+                var bad = FiniteValues.FirstNonFinite(dtype, chunk);
+                if (bad >= 0)
+                    throw SafetensorsCopy.NonFinite(source, name, offset / size + bad, t.numel());
+            });
+        }
+    }
+
     /// <summary>SHA-256 over the model's own state dict (see docs/formats.md): equal weights, equal hash, whatever the files.</summary>
     public static (string Hash, long Parameters, string DType) Fingerprint(IBaseModel model)
     {

@@ -71,7 +71,7 @@ internal static class HuggingFaceLlamaCheckpoint
         {
             var file = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
             if (file is null || file != Path.GetFileName(file) || !file.EndsWith(".safetensors", StringComparison.Ordinal))
-                throw new CadreException($"{index}: weight_map['{name}'] must name a .safetensors file beside the index, not {value?.ToJsonString() ?? "null"}");
+                throw new CadreException($"{index}: weight_map['{CadreException.Shown(name)}'] must name a .safetensors file beside the index, not {CadreException.Shown(value?.ToJsonString() ?? "null")}");
             if (!files.Contains(file))
                 files.Add(file);
         }

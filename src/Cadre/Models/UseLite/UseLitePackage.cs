@@ -72,6 +72,7 @@ internal sealed class UseLitePackage
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var file in Directory.GetFiles(dist))
         {
+            Util.InputFiles.RequireRegular(file); // a link to /dev/zero has length 0 and would be read without end
             var info = new FileInfo(file);
             if (info.Length > MaxEntryBytes)
                 throw new CadreException($"{file}: {info.Length} bytes, more than a USE-lite package holds");

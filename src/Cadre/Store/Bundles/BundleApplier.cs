@@ -1,7 +1,11 @@
 namespace Cadre.Store.Bundles;
 
 /// <summary>What applying a bundle changed.</summary>
-public sealed record ApplyResult(string Specialist, string Branch, VersionInfo Tip, int NewVersions, int NewObjects, bool BaseAdded);
+public sealed record ApplyResult(string Specialist, string Branch, VersionInfo Tip, int NewVersions, int NewObjects, bool BaseAdded)
+{
+    /// <summary>The name the carried base was added under (the bundle's, or --base-name), when <see cref="BaseAdded"/>.</summary>
+    public string? BaseName { get; init; }
+}
 
 /// <summary>
 /// Applies a bundle, trusting nothing in it. Every object is staged in a store of its own (whose fallback is the
@@ -16,7 +20,9 @@ public static class BundleApplier
     /// <summary>The most a stored payload can expand: zlib's limit is about 1032:1; raw and deltas expand less.</summary>
     private const long MaxExpansion = 1100;
 
-    public static ApplyResult Apply(CadreStore store, string file, bool force = false)
+    /// <param name="baseName">the name to add a carried base under, when this store has another base of the bundle's name</param>
+    /// <param name="repeat">the command the user repeats with --base-name, for the advice (default: cadre bundle apply FILE)</param>
+    public static ApplyResult Apply(CadreStore store, string file, bool force = false, string? baseName = null, string? repeat = null)
     {
         if (!File.Exists(file)) throw new CadreException($"{file}: no such bundle");
         store.EnsureFormat(create: true);
@@ -27,6 +33,7 @@ public static class BundleApplier
         if (payload + (64 << 20) > free)
             throw new CadreException($"{file}: needs {payload:N0} bytes but the store's disk has {free:N0} free");
         CheckPrerequisites(store, header, file);
+        var baseAs = BaseNameHere(store, header, file, baseName, repeat ?? $"cadre bundle apply {file}");
         using var writing = StoreLock.Acquire(store.Root, StoreLock.ObjectsLock, shared: true);
         var stagingRoot = Path.Combine(store.Objects.TmpFolder, "bundle-" + Guid.NewGuid().ToString("N"));
         var staged = new ObjectStore(stagingRoot) { Fallback = store.Objects };
@@ -35,8 +42,8 @@ public static class BundleApplier
             var added = Stage(header, input, staged, file);
             var versions = Check(store, header, staged, file);
             foreach (var id in added) store.Objects.Install(staged.PathOf(id), id);
-            var result = UpdateRefs(store, header, versions, force, file, added.Count);
-            if (result.BaseAdded) Materialize(store, header);
+            var result = UpdateRefs(store, header, versions, force, file, added.Count, baseAs);
+            if (result.BaseAdded) Materialize(store, header, baseAs);
             return result;
         }
         finally
@@ -101,6 +108,39 @@ public static class BundleApplier
                 throw new CadreException($"{file}: needs version {p[..12]} of '{header.Specialist}', which this store lacks (ask for a bundle --since a version it has, or without --since)");
     }
 
+    /// <summary>
+    /// The name a carried base will be added under, checked before anything changes: a base of that name here must hold
+    /// the same content, or the carried base would be dropped and the specialist could not run. (A specialist finds its
+    /// base by content when its named base holds other content: see <see cref="BaseCatalog.ForContent"/>.)
+    /// </summary>
+    private static string BaseNameHere(CadreStore store, BundleHeader header, string file, string? baseName, string repeat)
+    {
+        if (baseName is not null)
+        {
+            BaseCatalog.ValidateName(baseName);
+            if (header.BaseEntry is null)
+                throw new CadreException($"{file}: --base-name {baseName}: the bundle does not carry its base (it was written without --include-base)");
+        }
+        var name = baseName ?? header.Base.Name;
+        if (header.BaseEntry is null || HasContent(store, header.Base.ContentHash))
+            return name; // nothing will be added
+        if (ContentOf(store, name) is { } other && other != header.Base.ContentHash)
+            throw new CadreException($"{file}: carries base '{header.Base.Name}' with content {header.Base.ContentHash[..12]}, but base '{name}' here holds {other[..12]}; nothing was applied. "
+                                     + $"Add the carried base under another name: {repeat} --base-name NEW");
+        return name;
+    }
+
+    private static bool HasContent(CadreStore store, string hash) =>
+        store.FindBase(new StoreBase("", "", hash)) is not null || new BaseCatalog(store.Home).List().Any(b => b.ContentHash == hash);
+
+    /// <summary>The content hash of the base named <paramref name="name"/> here (imported or in the store), or null.</summary>
+    private static string? ContentOf(CadreStore store, string name)
+    {
+        var catalog = new BaseCatalog(store.Home);
+        if (catalog.Contains(name)) return catalog.Get(name).ContentHash;
+        return store.Bases().FirstOrDefault(b => b.Name == name).Entry?.Base.ContentHash;
+    }
+
     private static List<VersionInfo> Check(CadreStore store, BundleHeader header, ObjectStore staged, string file)
     {
         CheckPrerequisites(store, header, file);
@@ -139,7 +179,7 @@ public static class BundleApplier
             if (!staged.Has(id)) throw new CadreException($"{file}: {what} needs object {id[..12]}, which is neither in the bundle nor in this store");
     }
 
-    private static ApplyResult UpdateRefs(CadreStore store, BundleHeader header, List<VersionInfo> versions, bool force, string file, int objects)
+    private static ApplyResult UpdateRefs(CadreStore store, BundleHeader header, List<VersionInfo> versions, bool force, string file, int objects, string baseAs)
     {
         using var refs = StoreLock.Acquire(store.Root, StoreLock.RefsLock);
         var name = header.Specialist;
@@ -160,22 +200,28 @@ public static class BundleApplier
         if (store.Refs.Read($"specialists/{name}/HEAD") is null)
             store.Refs.Write($"specialists/{name}/HEAD", $"ref: heads/{header.Branch}");
         var baseAdded = false;
-        if (header.BaseEntry is { } entry && store.FindBase(header.Base) is null && store.Refs.Read($"bases/{header.Base.Name}") is null)
+        if (header.BaseEntry is { } entry && store.FindBase(header.Base) is null && store.Refs.Read($"bases/{baseAs}") is null)
         {
-            store.Refs.Write($"bases/{header.Base.Name}", entry);
+            store.Refs.Write($"bases/{baseAs}", entry);
             baseAdded = true;
         }
-        return new ApplyResult(name, header.Branch, tip, newVersions.Count, objects, baseAdded);
+        return new ApplyResult(name, header.Branch, tip, newVersions.Count, objects, baseAdded) { BaseName = baseAdded ? baseAs : null };
     }
 
     /// <summary>A base that arrived in a bundle becomes an imported base too (its folder under CADRE_HOME/bases).</summary>
-    private static void Materialize(CadreStore store, BundleHeader header)
+    private static void Materialize(CadreStore store, BundleHeader header, string baseAs)
     {
         var catalog = new BaseCatalog(store.Home);
-        if (catalog.Contains(header.Base.Name)) return;
+        if (catalog.Contains(baseAs)) return;
         var staging = catalog.CreateStaging();
         Snapshots.Materialize(store.Objects, BaseEntry.Parse(store.Objects.ReadAll(header.BaseEntry!, 1 << 20), "base entry").Manifest, staging);
+        var record = Path.Combine(staging, BaseRecord.FileName);
+        if (baseAs != header.Base.Name && File.Exists(record) && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record)) is System.Text.Json.Nodes.JsonObject json)
+        {
+            json["name"] = baseAs; // the snapshot's base.json names it as the sender did; here it goes by --base-name
+            File.WriteAllText(record, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        }
         Directory.CreateDirectory(catalog.BasesFolder);
-        Directory.Move(staging, catalog.FolderOf(header.Base.Name));
+        Directory.Move(staging, catalog.FolderOf(baseAs));
     }
 }

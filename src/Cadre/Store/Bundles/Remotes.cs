@@ -18,7 +18,7 @@ public static class Remotes
         return full;
     }
 
-    public static ApplyResult Transfer(CadreStore from, CadreStore to, VersionSpec what, bool force = false)
+    public static ApplyResult Transfer(CadreStore from, CadreStore to, VersionSpec what, bool force = false, string? baseName = null)
     {
         if (Path.GetFullPath(from.Root) == Path.GetFullPath(to.Root))
             throw new CadreException("the source and the destination are the same store");
@@ -32,7 +32,7 @@ public static class Remotes
         {
             BundleWriter.Write(from, tip, since: null, includeBase, file, receiverHas: to.Objects.HasLocal,
                                branch: what.Rev is { } rev && from.Branches(what.Name).Any(b => b.Name == rev) ? rev : null);
-            return BundleApplier.Apply(to, file, force);
+            return BundleApplier.Apply(to, file, force, baseName, repeat: "the same pull or push with");
         }
         finally
         {
