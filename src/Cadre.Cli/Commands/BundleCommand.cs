@@ -15,7 +15,7 @@ internal static class BundleCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("bundle", "Write or apply a bundle: a specialist's new versions with only the objects the receiver lacks.");
+        var command = new Command("bundle", "Write or apply a bundle: a specialist's new versions and their tags, with only the objects the receiver lacks.");
         var spec = new Argument<string>("version") { Description = "NAME@REV: the version to bundle (default HEAD)." };
         var since = new Option<string?>("--since") { Description = "A version the receiver already has: only what came after it travels." };
         var withBase = new Option<bool>("--include-base") { Description = "Carry the base model too (for a receiver that lacks it)." };
@@ -30,7 +30,7 @@ internal static class BundleCommand
             var summary = BundleWriter.Write(store, tip, from, parse.GetValue(withBase), parse.GetRequiredValue(output),
                                              branch: at.Rev is { } rev && store.Branches(at.Name).Any(b => b.Name == rev) ? rev : null);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bundle {parse.GetRequiredValue(output)}: {summary.Versions} versions of {summary.Specialist} up to {tip.Number}, {summary.Objects} objects, {summary.Bytes:N0} bytes{(summary.WithBase ? ", with its base" : "")}"));
+                $"bundle {parse.GetRequiredValue(output)}: {summary.Versions} versions of {summary.Specialist} up to {tip.Number}, {summary.Objects} objects, {summary.Bytes:N0} bytes{(summary.WithBase ? ", with its base" : "")}{(summary.Tags.Count > 0 ? $", tags {string.Join(", ", summary.Tags)}" : "")}"));
             return 0;
         });
         var file = new Argument<string>("file") { Description = "A bundle written by 'cadre bundle create'." };
@@ -81,6 +81,10 @@ internal static class BundleCommand
         return command;
     }
 
-    private static void Print(CliContext context, ApplyResult r) =>
-        context.Out.WriteLine($"{r.Specialist}: {r.NewVersions} new versions, {r.NewObjects} new objects; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.BaseName}' added" : "")}");
+    private static void Print(CliContext context, ApplyResult r)
+    {
+        context.Out.WriteLine($"{r.Specialist}: {r.NewVersions} new versions, {r.NewObjects} new objects; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.BaseName}' added" : "")}{(r.TagsAdded.Count > 0 ? $"; new tags {string.Join(", ", r.TagsAdded)}" : "")}");
+        foreach (var w in r.Warnings)
+            context.Error.WriteLine($"warning: {w}");
+    }
 }

@@ -17,11 +17,13 @@ internal static class CheckoutCommand
             var at = VersionSpec.Parse(parse.GetRequiredValue(spec));
             if (at.Rev is null) throw new CadreException($"give NAME@REV, e.g. {at.Name}@main or {at.Name}@1");
             catalog.Contains(at.Name);
+            var previous = catalog.Store.CurrentBranch(at.Name);
             var version = catalog.Store.Checkout(at.Name, at.Rev);
-            var branch = catalog.Store.CurrentBranch(at.Name);
-            context.Out.WriteLine(branch is not null
-                ? $"{at.Name}: on branch {branch} at version {version.Number} ({version.ShortId})"
-                : $"{at.Name}: HEAD detached at version {version.Number} ({version.ShortId}); training now adds versions after it without moving a branch (cadre branch {at.Name} NEW to keep them)");
+            if (catalog.Store.CurrentBranch(at.Name) is { } branch)
+                context.Out.WriteLine($"{at.Name}: on branch {branch} at version {version.Number} ({version.ShortId})");
+            else
+                foreach (var line in HeadState.Detached(catalog.Store, at.Name, version, previous))
+                    context.Out.WriteLine(line);
             return 0;
         });
         return command;

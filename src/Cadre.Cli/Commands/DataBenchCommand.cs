@@ -38,7 +38,9 @@ internal static class DataBenchCommand
             var evaluation = Source(parse.GetValue(test)) is { } t ? new[] { DatasetReader.Read(t) } : [];
             var set = DataBenchmark.Build(seedData, n, parse.GetValue(seed));
             var what = seedData is null ? "synthetic topic sentences" : $"{Path.GetFileName(seedData.File)}'s {Math.Min(n, seedData.Count):N0} rows, then edited copies; 10 % of labels flipped";
-            var report = DataBenchmark.Run(context.Home, set, evaluation, parse.GetRequiredValue(baseName), line => context.Error.WriteLine(line), cancel, out var seconds);
+            var progress = ProgressReporter.For(context);
+            var report = DataBenchmark.Run(context.Home, set, evaluation, parse.GetRequiredValue(baseName), line => { progress.Clear(); context.Error.WriteLine(line); },
+                                           cancel, out var seconds, progress);
             var line = $"cadre bench data --rows {n}" + (parse.GetValue(data) is { } d ? $" --data {d} --text {parse.GetValue(text)} --label {parse.GetValue(label)}" : "")
                        + (parse.GetValue(test) is { } te ? $" --test {te}" : "") + (parse.GetValue(results) is { } r ? $" --results {r}" : "");
             var md = DataBenchmark.Markdown(report, what, line, seconds);

@@ -115,7 +115,8 @@ internal static class DataCommand
 
     private static QualityReport Run(CliContext context, DataInputs inputs, ParseResult parse, bool quiet, CancellationToken cancel)
     {
-        var (train, evaluation, _, _, options) = inputs.Resolve(parse, line => { if (!quiet) context.Error.WriteLine(line); });
-        return QualityCheck.Run(context.Home, train, evaluation, options, parse.GetValue(inputs.SkipInvalid), cancel);
+        var progress = ProgressReporter.For(context);
+        var (train, evaluation, _, _, options) = inputs.Resolve(parse, line => { if (!quiet) { progress.Clear(); context.Error.WriteLine(line); } });
+        return QualityCheck.Run(context.Home, train, evaluation, options with { Progress = progress }, parse.GetValue(inputs.SkipInvalid), cancel);
     }
 }

@@ -13,9 +13,9 @@ internal static class DiffCommand
     {
         var from = new Argument<string>("from") { Description = "NAME@REV to compare from (alone: compared with its parent)." };
         var to = new Argument<string?>("to") { Description = "NAME@REV to compare to.", Arity = ArgumentArity.ZeroOrOne };
-        var json = new Option<bool>("--json") { Description = "Print {\"tensors\": [...], \"lora_sites\": [...], \"files\": [...]}." };
+        var json = new Option<bool>("--json") { Description = "Print {\"tensors\": [...], \"lora_sites\": [...], \"files\": [...]} (a changed JSON file lists its changed keys)." };
         var all = new Option<bool>("--all") { Description = "List unchanged tensors too." };
-        var command = new Command("diff", "Compare two versions tensor by tensor: status, shape, L2 norm of the change, relative change, cosine; for LoRA, the rank of the change.") { from, to, json, all };
+        var command = new Command("diff", "Compare two versions tensor by tensor: status, shape, L2 norm of the change, relative change, cosine; for LoRA, the rank of the change; for JSON files (settings, labels), the keys that changed.") { from, to, json, all };
         command.SetAction(parse =>
         {
             var store = new SpecialistCatalog(context.Home).Store;
@@ -52,7 +52,13 @@ internal static class DiffCommand
         static string Shape(long[]? s) => s is null ? "-" : "[" + string.Join(", ", s) + "]";
         static string Num(double? v) => v is { } x ? x.ToString("G4", CultureInfo.InvariantCulture) : "-";
         foreach (var f in report.Files.Where(f => all || f.Status != "unchanged"))
+        {
             output.WriteLine(string.Create(ci, $"{f.Status,-9} file   {f.Path} ({f.SizeFrom?.ToString("N0", ci) ?? "-"} -> {f.SizeTo?.ToString("N0", ci) ?? "-"} bytes)"));
+            foreach (var k in f.Keys ?? [])
+                output.WriteLine($"                 {k.Key}: {k.From ?? "(absent)"} -> {k.To ?? "(absent)"}");
+            if (f.KeysOmitted is { } more)
+                output.WriteLine(string.Create(ci, $"                 ... and {more:N0} more changed keys"));
+        }
         foreach (var t in report.Tensors.Where(t => all || t.Status != "unchanged"))
         {
             var shape = t.ShapeFrom is not null && t.ShapeTo is not null && !t.ShapeFrom.SequenceEqual(t.ShapeTo)

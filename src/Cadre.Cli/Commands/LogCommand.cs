@@ -23,6 +23,8 @@ internal static class LogCommand
             catalog.Contains(at.Name); // migrates folders of earlier releases
             var versions = store.Log(store.Resolve(at), parse.GetValue(count) ?? int.MaxValue);
             var decorations = Decorations(store, at.Name);
+            if (!parse.GetValue(json) && store.CurrentBranch(at.Name) is null && HeadState.Describe(store, at.Name) is { } detached)
+                context.Out.WriteLine($"{at.Name}: {detached}");
             foreach (var v in versions)
             {
                 var created = v.Record.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
@@ -44,14 +46,14 @@ internal static class LogCommand
         return command;
     }
 
-    /// <summary>Per version id: "HEAD -> main", branch names, "tag: v1".</summary>
+    /// <summary>Per version id: "HEAD -> main" (or "HEAD detached"), branch names, "tag: v1".</summary>
     internal static Dictionary<string, List<string>> Decorations(CadreStore store, string name)
     {
         var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Add(string id, string label) => (result.TryGetValue(id, out var l) ? l : result[id] = []).Add(label);
         var current = store.CurrentBranch(name);
         var head = store.Head(name);
-        if (head is not null && current is null) Add(head.Id, "HEAD");
+        if (head is not null && current is null) Add(head.Id, "HEAD detached");
         foreach (var (branch, id) in store.Branches(name))
             Add(id, branch == current ? $"HEAD -> {branch}" : branch);
         foreach (var (tag, id) in store.Tags(name))

@@ -32,6 +32,10 @@ internal static class ShowCommand
             context.Out.WriteLine($"base:     {version.Record.Base.Name} ({version.Record.Base.Architecture}, content {version.Record.Base.ContentHash[..12]})");
             context.Out.WriteLine($"created:  {version.Record.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss zzz", ci)}");
             context.Out.WriteLine($"message:  {version.Record.Message}");
+            if (LogCommand.Decorations(catalog.Store, version.Name).TryGetValue(version.Id, out var refs))
+                context.Out.WriteLine($"refs:     {string.Join(", ", refs)}");
+            if (HeadState.Describe(catalog.Store, version.Name) is { } head)
+                context.Out.WriteLine($"HEAD:     {head}");
             context.Out.WriteLine($"task:     {record.Task}, {record.Method}, {record.Labels.Count} labels");
             foreach (var (split, m) in record.Metrics)
                 context.Out.WriteLine($"{split + ":",-10}{MetricText.Line(m)}");

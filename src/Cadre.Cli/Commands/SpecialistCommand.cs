@@ -36,13 +36,17 @@ internal static class SpecialistCommand
         show.SetAction(parse =>
         {
             var at = Store.VersionSpec.Parse(parse.GetRequiredValue(name));
-            var r = new SpecialistCatalog(context.Home).Get(at.Name, at.Rev);
+            var catalog = new SpecialistCatalog(context.Home);
+            var r = catalog.Get(at.Name, at.Rev);
             if (parse.GetValue(json))
             {
                 context.Out.WriteLine(JsonSerializer.Serialize(r, SpecialistCatalog.Json));
                 return 0;
             }
             context.Out.WriteLine($"name:     {r.Name} ({r.Task}, {r.Method})");
+            var shown = catalog.Store.Resolve(at);
+            var head = HeadState.Describe(catalog.Store, at.Name);
+            context.Out.WriteLine($"version:  {shown.Number} ({shown.ShortId})" + (head is null ? "" : at.Rev is null ? $", {head}" : $"; HEAD: {head}"));
             context.Out.WriteLine($"base:     {r.Base.Name} ({r.Base.Architecture}, content {r.Base.ContentHash[..12]})");
             if (r.Merge is { } merge)
                 context.Out.WriteLine($"merge:    {merge.Method} ({string.Join(", ", merge.Parameters.Select(p => $"{p.Key} {p.Value}"))}) of "

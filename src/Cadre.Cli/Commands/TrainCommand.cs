@@ -29,11 +29,11 @@ internal static class TrainCommand
             foreach (var s in chosen)
             {
                 context.Out.WriteLine($"== {s.Name}: {s.Adapter.Method} on {s.Base}");
-                var bar = new ProgressBar(context);
+                var bar = ProgressReporter.For(context);
                 var options = new TrainOptions
                 {
-                    Log = line => context.Out.WriteLine(line),
-                    OnStep = bar.Show,
+                    Log = line => { bar.Clear(); context.Out.WriteLine(line); },
+                    Progress = bar,
                     OnEpoch = e =>
                     {
                         bar.Clear();
@@ -65,28 +65,4 @@ internal static class TrainCommand
         return command;
     }
 
-    /// <summary>One self-overwriting line on an interactive stderr: epoch, batch, loss and examples per second.</summary>
-    private sealed class ProgressBar(CliContext context)
-    {
-        private const int Width = 24;
-        private DateTime _last = DateTime.MinValue;
-        private bool _shown;
-
-        public void Show(StepProgress p)
-        {
-            if (!context.Interactive || (DateTime.UtcNow - _last).TotalMilliseconds < 250 && p.Batch < p.Batches) return;
-            _last = DateTime.UtcNow;
-            var filled = (int)((long)Width * p.Batch / Math.Max(1, p.Batches));
-            context.Error.Write(string.Create(CultureInfo.InvariantCulture,
-                $"\repoch {p.Epoch}/{p.Epochs} [{new string('#', filled)}{new string('.', Width - filled)}] {p.Batch}/{p.Batches}  loss {p.Loss:F4}  {p.ExamplesPerSecond:F0} ex/s "));
-            _shown = true;
-        }
-
-        public void Clear()
-        {
-            if (!_shown) return;
-            context.Error.Write("\r" + new string(' ', 100) + "\r");
-            _shown = false;
-        }
-    }
 }

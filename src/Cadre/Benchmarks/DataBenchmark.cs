@@ -84,10 +84,10 @@ public static class DataBenchmark
     }
 
     public static QualityReport Run(string home, Dataset data, IReadOnlyList<Dataset> evaluation, string baseName, Action<string>? log,
-                                    CancellationToken cancel, out double seconds)
+                                    CancellationToken cancel, out double seconds, IProgress<Util.ProgressUpdate>? progress = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var report = QualityCheck.Run(home, data, evaluation, new QualityCheckOptions { Base = baseName, Cache = false, Log = log }, null, cancel);
+        var report = QualityCheck.Run(home, data, evaluation, new QualityCheckOptions { Base = baseName, Cache = false, Log = log, Progress = progress }, null, cancel);
         seconds = watch.Elapsed.TotalSeconds;
         return report;
     }

@@ -15,7 +15,14 @@ public sealed record DuplicateGroup(string Text, IReadOnlyList<int> Lines, IRead
 /// </summary>
 public sealed record Leak(string Text, int TrainLine, string OtherFile, int OtherLine, bool Exact, double Similarity = 1, string? TrainText = null)
 {
-    public bool Near => Similarity < 1;
+    /// <summary>
+    /// Found by MinHash rather than by equal text. Told by the training text it carries, not by the similarity: two
+    /// texts that differ can still share every 5-gram (Jaccard 1), and such a leak is near, not normalized.
+    /// </summary>
+    public bool Near => TrainText is not null;
+
+    /// <summary>exact, normalized or near: every leak is exactly one of the three.</summary>
+    public string Kind => Exact ? "exact" : Near ? "near" : "normalized";
 }
 
 /// <summary>Switches of <see cref="DataCheck.Run(Dataset, IReadOnlyList{Dataset}, DataCheckOptions)"/>.</summary>
@@ -70,9 +77,10 @@ public sealed record DataCheckReport(
         sb.AppendLine(string.Create(ci, $"near duplicates (Jaccard >= {NearThreshold:0.##}): {NearDuplicates.Sum(g => g.Lines.Count - 1)} extra rows in {NearDuplicates.Count} groups, {NearDuplicates.Count(g => g.ConflictingLabels)} with conflicting labels"));
         foreach (var g in NearDuplicates.Take(examples))
             sb.AppendLine($"  lines {string.Join(", ", g.Lines.Take(5))}{(g.Lines.Count > 5 ? ", ..." : "")}: \"{Clip(g.Texts[0])}\" ~ \"{Clip(g.Texts[1])}\"");
-        sb.AppendLine($"rows shared with evaluation data (leakage): {Leaks.Count} ({Leaks.Count(l => l.Exact)} exact, {Leaks.Count(l => l.Near)} near)");
+        // One leak per evaluation row that copies a training row; the three kinds add up to the total.
+        sb.AppendLine($"evaluation rows that copy a training row (leakage): {Leaks.Count} ({Leaks.Count(l => l.Kind == "exact")} exact, {Leaks.Count(l => l.Kind == "normalized")} normalized, {Leaks.Count(l => l.Kind == "near")} near)");
         foreach (var l in Leaks.Take(examples))
-            sb.AppendLine($"  train line {l.TrainLine} {(l.Near ? "~" : "=")} {Path.GetFileName(l.OtherFile)} line {l.OtherLine}: \"{Clip(l.Text)}\"");
+            sb.AppendLine($"  train line {l.TrainLine} {(l.Near ? "~" : "=")} {Path.GetFileName(l.OtherFile)} line {l.OtherLine} ({l.Kind}): \"{Clip(l.Text)}\"");
         return sb.ToString();
     }
 

@@ -12,6 +12,9 @@ public sealed partial class BaseCatalog(string home)
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public string Home { get; } = home;
+
+    /// <summary>Hears the long steps of an import (storing the base's bytes).</summary>
+    public IProgress<Util.ProgressUpdate>? Progress { get; init; }
     public string BasesFolder => Path.Combine(Home, "bases");
 
     /// <summary>
@@ -85,7 +88,7 @@ public sealed partial class BaseCatalog(string home)
             throw new CadreException($"base '{record.Name}' already exists (use --force to replace it)");
         // The store keeps the base too (once, whatever number of specialists use it): bundles can carry it, verify
         // checks it, and the first version of a fully fine-tuned specialist is stored as a delta against it.
-        new CadreStore(Home).CommitBase(record.Name, staging, new StoreBase(record.Name, record.Architecture, record.ContentHash));
+        new CadreStore(Home).CommitBase(record.Name, staging, new StoreBase(record.Name, record.Architecture, record.ContentHash), Progress);
         if (Directory.Exists(target))
         {
             var old = target + ".old-" + Guid.NewGuid().ToString("N")[..8];

@@ -20,12 +20,20 @@ public sealed record TensorChange(
     [property: JsonPropertyName("relative")] double? Relative,
     [property: JsonPropertyName("cosine")] double? Cosine);
 
-/// <summary>A file that is not split into tensors (cadre.json, a config, a tokenizer): added, removed, changed or unchanged.</summary>
+/// <summary>
+/// A file that is not split into tensors (cadre.json, a config, a tokenizer): added, removed, changed or unchanged.
+/// A changed JSON file also lists its changed keys (<see cref="JsonDiff"/>), at most <see cref="JsonDiff.MaxKeys"/>
+/// of them, with <see cref="KeysOmitted"/> counting the rest.
+/// </summary>
 public sealed record FileChange(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("size_from")] long? SizeFrom,
-    [property: JsonPropertyName("size_to")] long? SizeTo);
+    [property: JsonPropertyName("size_to")] long? SizeTo)
+{
+    [JsonPropertyName("keys")] public IReadOnlyList<KeyChange>? Keys { get; init; }
+    [JsonPropertyName("keys_omitted")] public int? KeysOmitted { get; init; }
+}
 
 /// <summary>Everything that differs between two snapshots, tensor by tensor.</summary>
 public sealed record DiffReport(
@@ -54,7 +62,8 @@ public static class ManifestDiff
             if (a?.Tensors is null && b?.Tensors is null)
             {
                 var status = a is null ? "added" : b is null ? "removed" : a.Blob == b.Blob ? "unchanged" : "changed";
-                files.Add(new FileChange(path, status, a?.Size, b?.Size));
+                var change = new FileChange(path, status, a?.Size, b?.Size);
+                files.Add(status == "changed" ? WithKeys(store, change, a!, b!) : change);
                 continue;
             }
             var before = (a?.Tensors ?? []).ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -63,6 +72,21 @@ public static class ManifestDiff
                 tensors.Add(Compare(store, path, before.GetValueOrDefault(name), after.GetValueOrDefault(name)));
         }
         return new DiffReport(files, tensors, LoraRank.Sites(store, from, to));
+    }
+
+    /// <summary>A changed JSON file with the keys that changed; any other file (or one too large, or not JSON) as it is.</summary>
+    private static FileChange WithKeys(ObjectStore store, FileChange change, ManifestFile a, ManifestFile b)
+    {
+        if (!change.Path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || a.Blob is null || b.Blob is null
+            || a.Size > JsonDiff.MaxBytes || b.Size > JsonDiff.MaxBytes)
+            return change;
+        var keys = JsonDiff.Compare(store.ReadAll(a.Blob, JsonDiff.MaxBytes), store.ReadAll(b.Blob, JsonDiff.MaxBytes));
+        if (keys is null) return change;
+        return change with
+        {
+            Keys = keys.Take(JsonDiff.MaxKeys).ToList(),
+            KeysOmitted = keys.Count > JsonDiff.MaxKeys ? keys.Count - JsonDiff.MaxKeys : null,
+        };
     }
 
     private static TensorChange Compare(ObjectStore store, string file, ManifestTensor? a, ManifestTensor? b)

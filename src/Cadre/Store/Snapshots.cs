@@ -12,13 +12,24 @@ public static class Snapshots
 {
     /// <summary>
     /// Stores <paramref name="folder"/>'s files. <paramref name="similar"/> names, for a (file, tensor) pair, an earlier
-    /// object of the same tensor, so that only the change is stored.
+    /// object of the same tensor, so that only the change is stored. <paramref name="progress"/> hears bytes stored
+    /// (stage "store"), tensor by tensor: a base of gigabytes takes a while to hash and compress.
     /// </summary>
-    public static string Commit(ObjectStore store, string folder, Func<string, ManifestTensor, string?>? similar = null)
+    public static string Commit(ObjectStore store, string folder, Func<string, ManifestTensor, string?>? similar = null,
+                                IProgress<Util.ProgressUpdate>? progress = null)
     {
         var files = new List<ManifestFile>();
-        foreach (var (path, name) in FilesOf(folder))
-            files.Add(CommitFile(store, path, name, similar));
+        var all = FilesOf(folder);
+        var total = all.Sum(f => new FileInfo(f.Path).Length);
+        var done = 0L;
+        progress?.Report(new Util.ProgressUpdate("store", 0, total, "bytes"));
+        void Advance(long bytes) => progress?.Report(new Util.ProgressUpdate("store", done += bytes, total, "bytes"));
+        foreach (var (path, name) in all)
+        {
+            var before = done;
+            files.Add(CommitFile(store, path, name, similar, progress is null ? null : Advance));
+            Advance(files[^1].Size - (done - before)); // the rest of the file: its header, or all of a blob
+        }
         return store.PutBlob(new Manifest { Files = files }.ToBytes());
     }
 
@@ -51,7 +62,8 @@ public static class Snapshots
     }
 
     /// <summary>Stores one file; a safetensors file whose data rebuilds it exactly is split into tensors.</summary>
-    public static ManifestFile CommitFile(ObjectStore store, string path, string name, Func<string, ManifestTensor, string?>? similar = null)
+    public static ManifestFile CommitFile(ObjectStore store, string path, string name, Func<string, ManifestTensor, string?>? similar = null,
+                                          Action<long>? stored = null)
     {
         var size = new FileInfo(path).Length;
         if (name.EndsWith(".safetensors", StringComparison.Ordinal) && TryHeader(path, size) is { } header)
@@ -70,6 +82,7 @@ public static class Snapshots
                     var id = store.PutTensor(info.DType, info.Shape, () => FileRange.Open(path, dataStart + info.Begin, info.ByteLength),
                                              similar?.Invoke(name, entry));
                     tensors.Add(entry with { Id = id });
+                    stored?.Invoke(info.ByteLength);
                 }
                 return new ManifestFile { Path = name, Size = size, Header = store.PutBlob(header), Tensors = tensors };
             }

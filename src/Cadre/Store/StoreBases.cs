@@ -4,12 +4,12 @@ namespace Cadre.Store;
 public sealed partial class CadreStore
 {
     /// <summary>Stores a base folder's files once (equal tensors are shared with any other base) and names it.</summary>
-    public string CommitBase(string name, string folder, StoreBase identity)
+    public string CommitBase(string name, string folder, StoreBase identity, IProgress<Util.ProgressUpdate>? progress = null)
     {
         Refs.CheckName(name, "base");
         EnsureFormat(create: true);
         using var writing = StoreLock.Acquire(Root, StoreLock.ObjectsLock, shared: true);
-        var manifest = Snapshots.Commit(Objects, folder);
+        var manifest = Snapshots.Commit(Objects, folder, progress: progress);
         var id = Objects.PutBlob(new BaseEntry { Base = identity, Manifest = manifest }.ToBytes());
         using var refs = StoreLock.Acquire(Root, StoreLock.RefsLock);
         Refs.Write($"bases/{name}", id);

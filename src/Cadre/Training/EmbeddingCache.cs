@@ -22,7 +22,7 @@ public sealed class EmbeddingCache(string home)
 
     /// <summary>(N, D) embeddings of <paramref name="texts"/>, owned by the caller; <paramref name="hit"/> says whether they were cached.</summary>
     public Tensor Embed(ISentenceEncoder encoder, string baseHash, IReadOnlyList<string> texts, int maxLength, out bool hit,
-                        bool useCache = true)
+                        bool useCache = true, IProgress<Util.ProgressUpdate>? progress = null)
     {
         var path = Path.Combine(Folder, Key(baseHash, texts, maxLength) + ".safetensors");
         if (useCache && File.Exists(path) && TryRead(path, texts.Count, encoder.Dimension) is { } cached)
@@ -31,7 +31,7 @@ public sealed class EmbeddingCache(string home)
             return cached;
         }
         hit = false;
-        var embeddings = AdapterFeatures.Embed(encoder, null, texts, maxLength); // (N, D)
+        var embeddings = AdapterFeatures.Embed(encoder, null, texts, maxLength, progress: progress); // (N, D)
         if (useCache)
         {
             Directory.CreateDirectory(Folder);

@@ -52,14 +52,26 @@ public sealed class AdapterFeatures(ISentenceEncoder encoder, AttachedAdapter ad
 
     public Tensor Evaluate(Dataset data) => Embed(encoder, adapter, data.Examples.Select(e => e.Text).ToList(), maxLength, evaluationBatch);
 
-    /// <summary>(N, D) embeddings with the adapter in evaluation mode, batched by length; the caller owns the result.</summary>
-    public static Tensor Embed(ISentenceEncoder encoder, AttachedAdapter? adapter, IReadOnlyList<string> texts, int maxLength, int batchSize = 64)
+    /// <summary>
+    /// (N, D) embeddings with the adapter in evaluation mode, batched by length; the caller owns the result.
+    /// <paramref name="progress"/> hears rows done after each batch (the longest texts come last, so the time left
+    /// it shows is a lower bound).
+    /// </summary>
+    public static Tensor Embed(ISentenceEncoder encoder, AttachedAdapter? adapter, IReadOnlyList<string> texts, int maxLength, int batchSize = 64,
+                               IProgress<Util.ProgressUpdate>? progress = null, string stage = "embed")
     {
         if (adapter is not null) adapter.Training = false;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).ToArray();
-        var parts = order.Chunk(batchSize).Select(chunk => encoder.EmbedBatch(chunk.Select(i => texts[i]).ToList(), maxLength)).ToList();
+        var parts = new List<Tensor>();
+        var done = 0;
+        progress?.Report(new Util.ProgressUpdate(stage, 0, texts.Count, "rows"));
+        foreach (var chunk in order.Chunk(batchSize))
+        {
+            parts.Add(encoder.EmbedBatch(chunk.Select(i => texts[i]).ToList(), maxLength)); // (B, D)
+            progress?.Report(new Util.ProgressUpdate(stage, done += chunk.Length, texts.Count, "rows"));
+        }
         if (parts.Count == 0)
             return zeros(0, encoder.Dimension).MoveToOuterDisposeScope();
         var sorted = cat(parts, 0);                                                   // (N, D) in length order

@@ -29,6 +29,8 @@ public sealed record QualityCheckOptions
     /// <summary>Keep embeddings in CADRE_HOME/cache/embeddings. Default true.</summary>
     public bool Cache { get; init; } = true;
     public Action<string>? Log { get; init; }
+    /// <summary>Hears the long stages' done/total (embedding every training row).</summary>
+    public IProgress<Util.ProgressUpdate>? Progress { get; init; }
 }
 
 /// <summary>
@@ -77,7 +79,7 @@ public static class QualityCheck
         watch.Restart();
         using var encoder = BaseModels.LoadEncoder(catalog, options.Base);
         var texts = train.Examples.Select(e => e.Text).ToList();
-        using var embeddings = new EmbeddingCache(home).Embed(encoder, baseRecord.ContentHash, texts, options.MaxLength, out var hit, options.Cache);
+        using var embeddings = new EmbeddingCache(home).Embed(encoder, baseRecord.ContentHash, texts, options.MaxLength, out var hit, options.Cache, options.Progress);
         stages.Add(new StageTime("embed", watch.Elapsed.TotalSeconds, hit ? $"{texts.Count:N0} rows from the cache" : $"{texts.Count:N0} rows with {options.Base}"));
         log?.Invoke($"embed: {watch.Elapsed.TotalSeconds:F1} s ({(hit ? "cached" : "computed")})");
 

@@ -22,6 +22,8 @@ public sealed record TrainOptions
     public Action<string>? Log { get; init; }
     public Action<EpochLog>? OnEpoch { get; init; }
     public Action<StepProgress>? OnStep { get; init; }
+    /// <summary>Hears the long steps' done/total: embedding the rows (head method) and training.</summary>
+    public IProgress<Util.ProgressUpdate>? Progress { get; init; }
     /// <summary>Continue from the checkpoint an interrupted run left (see <see cref="TrainingCheckpoint"/>).</summary>
     public bool Resume { get; init; }
 }
@@ -63,7 +65,7 @@ public sealed class SpecialistTrainer(string home)
         using var adapter = adapterMethod?.Create(encoder, spec.Adapter, spec.Training.Seed, baseRecord.Name);
         var texts = fit.Examples.Select(e => e.Text).ToList();
         var maxLength = spec.Training.MaxLength;
-        using var cached = adapter is null ? AdapterFeatures.Embed(encoder, null, texts, maxLength) : null;
+        using var cached = adapter is null ? AdapterFeatures.Embed(encoder, null, texts, maxLength, progress: options.Progress) : null;
         IFeatureSource source = adapter is null ? new CachedFeatures(encoder, cached!, maxLength)
             : new AdapterFeatures(encoder, adapter, texts, spec.Training.MaxLength, spec.Training.BatchSize * 2);
         using var head = new ClassifierHead(encoder.Dimension, objective.Outputs, spec.Training.Seed, spec.Task == TaskKind.Regression);
@@ -79,7 +81,7 @@ public sealed class SpecialistTrainer(string home)
         var result = TrainingLoop.Run(source, head, new LoopInputs(objective, fit.Examples, lengths, validation, spec.Training, learningRate, metric)
         {
             HeadLearningRate = headLearningRate,
-            OnEpoch = options.OnEpoch, OnStep = options.OnStep, Resume = options.Resume,
+            OnEpoch = options.OnEpoch, OnStep = options.OnStep, Progress = options.Progress, Resume = options.Resume,
             Checkpoint = new TrainingCheckpoint(CheckpointFolder(spec.Name)),
             Fingerprint = Fingerprint(spec, dataHashes, baseRecord.ContentHash),
         }, cancel);

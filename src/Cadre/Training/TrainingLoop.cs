@@ -23,6 +23,8 @@ public sealed record LoopInputs(
     public double HeadLearningRate { get; init; } = LearningRate;
     public Action<EpochLog>? OnEpoch { get; init; }
     public Action<StepProgress>? OnStep { get; init; }
+    /// <summary>Hears examples done of the whole run (epochs × rows) after each step, with the epoch as its part.</summary>
+    public IProgress<Util.ProgressUpdate>? Progress { get; init; }
     public TrainingCheckpoint? Checkpoint { get; init; }
     /// <summary>Identifies the spec and data; a checkpoint with another fingerprint is not resumed.</summary>
     public string Fingerprint { get; init; } = "";
@@ -111,6 +113,12 @@ public static class TrainingLoop
                     seenHere += rows.Length;
                     input.OnStep?.Invoke(new StepProgress(epoch, spec.Epochs, b + 1, plan.Count, lossSum / seen,
                                                           seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds)));
+                    // The run's total assumes every epoch runs; early stopping only makes the time left shorter.
+                    input.Progress?.Report(new Util.ProgressUpdate("train", (long)(epoch - 1) * n + seen, (long)spec.Epochs * n, "examples")
+                    {
+                        Detail = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {epoch}/{spec.Epochs}, loss {lossSum / seen:F4}"),
+                        Part = "epoch", PartDone = seen, PartTotal = n,
+                    });
                 }
                 var metrics = Validate(source, head, input);
                 var value = MetricNames.Score(metrics, input.Metric); // higher is better: errors negated

@@ -34,7 +34,20 @@ public sealed class DataCheckTests
         var text = report.Render();
         Assert.Contains("6 rows, 2 classes, imbalance 2.0:1", text);
         Assert.Contains("duplicates with conflicting labels: 1", text);
-        Assert.Contains("leakage): 2 (1 exact, 0 near)", text);
+        Assert.Contains("leakage): 2 (1 exact, 1 normalized, 0 near)", text);
+    }
+
+    [Fact]
+    public void LeakKindsAddUpToTheLeaksEvenWhenANearCopySharesEveryShingle()
+    {
+        // "ha ha ha ha" and "ha ha ha ha ha ha" differ after normalization yet have the same 5-gram set (Jaccard 1):
+        // a near leak by how it was found, which a similarity test alone would call neither exact nor near.
+        var train = Make("train.csv", ("awful", "neg"), ("A  TEST, sentence.", "pos"), ("ha ha ha ha ha ha", "pos"));
+        var test = Make("test.csv", ("awful", "neg"), ("a test sentence", "pos"), ("ha ha ha ha", "pos"));
+        var report = DataCheck.Run(train, test);
+        Assert.Equal(["exact", "normalized", "near"], report.Leaks.Select(l => l.Kind));
+        Assert.Equal(1.0, report.Leaks[2].Similarity);
+        Assert.Contains("leakage): 3 (1 exact, 1 normalized, 1 near)", report.Render());
     }
 
     [Fact]

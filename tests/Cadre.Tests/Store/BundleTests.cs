@@ -11,7 +11,7 @@ namespace Cadre.Tests.Store;
 public sealed class BundleTests
 {
     /// <summary>A store at HOME with the fixture base and versions 1..count of "spam", each changing a few elements.</summary>
-    private static (CadreStore Store, List<string> Folders) Sender(string root, int count, int size = 4000)
+    internal static (CadreStore Store, List<string> Folders) Sender(string root, int count, int size = 4000)
     {
         var store = new CadreStore(Path.Combine(root, "sender"));
         var w = StoreFixtures.Random(size, 11);
@@ -26,7 +26,7 @@ public sealed class BundleTests
         return (store, folders);
     }
 
-    private static CadreStore Receiver(string root, string name, bool withBase = true)
+    internal static CadreStore Receiver(string root, string name, bool withBase = true)
     {
         var store = new CadreStore(Path.Combine(root, name));
         if (withBase)

@@ -66,8 +66,33 @@ public sealed class StoreGoldenTests
         var result = BundleApplier.Apply(store, Path.Combine(Fixture, "golden.bundle"));
         Assert.Equal((2, true), (result.NewVersions, result.BaseAdded));
         Assert.True(store.Verify().Ok, string.Join("\n", store.Verify().Problems));
-        AssertVersions(store, first: "1"); // tags stay with their store; bundles carry versions and a branch
+        AssertVersions(store, first: "1"); // a version 1 bundle carries versions and a branch, no tags
+        Assert.Empty(store.Tags("golden"));
         foreach (var expected in Directory.GetFiles(Path.Combine(Fixture, "expected", "base")))
             Assert.Equal(File.ReadAllBytes(expected), File.ReadAllBytes(Path.Combine(home.Path, "bases", "goldbase", Path.GetFileName(expected))));
+    }
+
+    [Fact]
+    public void TheGoldenBundleOfVersionTwoBringsItsTags()
+    {
+        using var home = new TempDir();
+        var store = new CadreStore(home.Path);
+        var result = BundleApplier.Apply(store, Path.Combine(Fixture, "golden-v2.bundle"));
+        Assert.Equal((2, true), (result.NewVersions, result.BaseAdded));
+        Assert.Equal(["first"], result.TagsAdded);
+        Assert.True(store.Verify().Ok, string.Join("\n", store.Verify().Problems));
+        AssertVersions(store); // "first" resolves: the tag travelled
+    }
+
+    [Fact]
+    public void AChangedJsonFileListsItsChangedKeys()
+    {
+        using var home = new TempDir();
+        CopyFolder(Path.Combine(Fixture, "home"), home.Path);
+        var store = new CadreStore(home.Path);
+        var diff = ManifestDiff.Compare(store.Objects, store.ReadManifest(store.Resolve("golden", "1")), store.ReadManifest(store.Resolve("golden", "2")));
+        var notes = Assert.Single(diff.Files, f => f.Path == "notes.json");
+        Assert.Equal("changed", notes.Status);
+        Assert.Equal([new KeyChange("version", "changed", "1", "2")], notes.Keys!);
     }
 }

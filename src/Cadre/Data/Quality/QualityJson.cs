@@ -67,7 +67,7 @@ public static class QualityJson
             foreach (var l in r.Check.Leaks)
             {
                 w.WriteStartObject();
-                w.WriteString("kind", l.Exact ? "exact" : l.Near ? "near" : "normalized");
+                w.WriteString("kind", l.Kind);
                 w.WriteString("file", r.Train.File); w.WriteNumber("line", l.TrainLine);
                 w.WriteString("text", l.TrainText ?? l.Text);
                 w.WriteString("other_file", l.OtherFile); w.WriteNumber("other_line", l.OtherLine); w.WriteString("other_text", l.Text);

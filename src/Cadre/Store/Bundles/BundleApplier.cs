@@ -5,6 +5,10 @@ public sealed record ApplyResult(string Specialist, string Branch, VersionInfo T
 {
     /// <summary>The name the carried base was added under (the bundle's, or --base-name), when <see cref="BaseAdded"/>.</summary>
     public string? BaseName { get; init; }
+    /// <summary>Tags the bundle carried that are new here.</summary>
+    public IReadOnlyList<string> TagsAdded { get; init; } = [];
+    /// <summary>What was not applied and why (a tag of that name here points elsewhere and is kept).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -205,7 +209,39 @@ public static class BundleApplier
             store.Refs.Write($"bases/{baseAs}", entry);
             baseAdded = true;
         }
-        return new ApplyResult(name, header.Branch, tip, newVersions.Count, objects, baseAdded) { BaseName = baseAdded ? baseAs : null };
+        var (tagsAdded, warnings) = ApplyTags(store, header, file);
+        return new ApplyResult(name, header.Branch, tip, newVersions.Count, objects, baseAdded)
+        {
+            BaseName = baseAdded ? baseAs : null, TagsAdded = tagsAdded, Warnings = warnings,
+        };
+    }
+
+    /// <summary>
+    /// Writes the bundle's tags that are new here. A tag of that name that points elsewhere is the receiver's own
+    /// decision and is kept (a warning says so); a tag at a version this store lacks is skipped. Refs lock held.
+    /// </summary>
+    private static (List<string> Added, List<string> Warnings) ApplyTags(CadreStore store, BundleHeader header, string file)
+    {
+        var (added, warnings) = (new List<string>(), new List<string>());
+        var name = header.Specialist;
+        var index = store.Refs.Versions(name);
+        string Label(string id) => index.FirstOrDefault(v => v.Id == id) is { Id: not null } v ? $"version {v.Number} ({id[..12]})" : id[..12];
+        foreach (var (tag, id) in (header.Tags ?? new Dictionary<string, string>()).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var path = $"specialists/{name}/tags/{tag}";
+            var here = store.Refs.Read(path);
+            if (here == id) continue;
+            if (here is not null)
+                warnings.Add($"{file}: tag '{tag}' of '{name}' here points at {Label(here)}, the bundle's at {Label(id)}; kept this store's (cadre tag {name}@{id[..12]} {tag} --force moves it)");
+            else if (!index.Any(v => v.Id == id))
+                warnings.Add($"{file}: tag '{tag}' points at version {id[..12]}, which this store lacks; skipped");
+            else
+            {
+                store.Refs.Write(path, id);
+                added.Add(tag);
+            }
+        }
+        return (added, warnings);
     }
 
     /// <summary>A base that arrived in a bundle becomes an imported base too (its folder under CADRE_HOME/bases).</summary>

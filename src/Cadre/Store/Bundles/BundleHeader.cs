@@ -10,15 +10,19 @@ public sealed record BundleObject(
     [property: JsonPropertyName("length")] long Length);
 
 /// <summary>
-/// The header of a bundle file (format <c>cadre-bundle</c> version 1): <c>"CADRBDL1"</c>, the header's JSON length
+/// The header of a bundle file (format <c>cadre-bundle</c> version 2): <c>"CADRBDL1"</c>, the header's JSON length
 /// (uint32 LE), the JSON below, then each listed object's stored file, back to back, and nothing after. A bundle
-/// carries versions of one specialist (<see cref="Versions"/>, the new ones), the objects the receiver lacks, and
-/// what the receiver must already hold: <see cref="Prerequisites"/> (versions) and the base, unless
-/// <see cref="BaseEntry"/> says the base travels too.
+/// carries versions of one specialist (<see cref="Versions"/>, the new ones), the objects the receiver lacks, the
+/// tags that point into the bundled history (<see cref="Tags"/>, new in version 2), and what the receiver must already
+/// hold: <see cref="Prerequisites"/> (versions) and the base, unless <see cref="BaseEntry"/> says the base travels
+/// too. Version 1 is the same without tags and is still read. The magic stays "CADRBDL1" in both, so an older Cadre
+/// names the version it cannot read instead of calling the file "not a bundle".
 /// </summary>
 public sealed record BundleHeader
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
+    /// <summary>Versions this Cadre reads: 1 (no tags) and 2.</summary>
+    public static readonly IReadOnlyList<int> ReadableVersions = [1, 2];
     public static readonly byte[] Magic = "CADRBDL1"u8.ToArray();
     public const int MaxHeaderBytes = 64 << 20;
     public const int MaxObjects = 4_000_000;
@@ -37,6 +41,8 @@ public sealed record BundleHeader
     /// <summary>The base's entry when the base travels in the bundle; null when the receiver must hold it.</summary>
     [JsonPropertyName("base_entry")] public string? BaseEntry { get; init; }
     [JsonPropertyName("objects")] public required IReadOnlyList<BundleObject> Objects { get; init; }
+    /// <summary>Tag name → version id, for the tags of the specialist that point at a version of the bundled history (version 2).</summary>
+    [JsonPropertyName("tags")] public IReadOnlyDictionary<string, string>? Tags { get; init; }
     [JsonPropertyName("created_at")] public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -67,8 +73,8 @@ public sealed record BundleHeader
         try { h = JsonSerializer.Deserialize<BundleHeader>(json, Json); }
         catch (JsonException e) { throw new CadreException($"{what}: malformed bundle header ({e.Message})"); }
         if (h is null || h.Type != "bundle") throw new CadreException($"{what}: not a Cadre bundle");
-        if (h.FormatVersion != CurrentVersion)
-            throw new CadreException($"{what}: bundle format_version {h.FormatVersion} is not supported (this Cadre reads {CurrentVersion})");
+        if (!ReadableVersions.Contains(h.FormatVersion))
+            throw new CadreException($"{what}: bundle format_version {h.FormatVersion} is not supported (this Cadre reads {string.Join(" and ", ReadableVersions)})");
         h.Check(what, fileLength - 12 - length);
         return h;
     }
@@ -84,6 +90,12 @@ public sealed record BundleHeader
             if (!ObjectIds.IsValid(Tip)) errors.Add("bad tip id");
             if (Versions.Concat(Prerequisites).Any(v => !ObjectIds.IsValid(v))) errors.Add("bad version id");
             if (!ObjectIds.IsValid(Base.ContentHash) || (BaseEntry is not null && !ObjectIds.IsValid(BaseEntry))) errors.Add("bad base");
+            if (Tags is not null && FormatVersion < 2) errors.Add($"tags in a bundle of format_version {FormatVersion}");
+            foreach (var (tag, id) in Tags ?? new Dictionary<string, string>())
+            {
+                try { Refs.CheckRefName(tag, "tag"); } catch (CadreException e) { errors.Add(e.Message); }
+                if (!ObjectIds.IsValid(id)) errors.Add($"tag '{tag}': bad version id");
+            }
             if (Objects.Count > MaxObjects) errors.Add($"{Objects.Count} objects, more than {MaxObjects}");
             if (Objects.Any(o => !ObjectIds.IsValid(o.Id))) errors.Add("bad object id");
             if (Objects.Select(o => o.Id).Distinct().Count() != Objects.Count) errors.Add("an object is listed twice");

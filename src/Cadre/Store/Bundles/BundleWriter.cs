@@ -1,7 +1,11 @@
 namespace Cadre.Store.Bundles;
 
 /// <summary>What a bundle holds, for the summary the CLI prints.</summary>
-public sealed record BundleSummary(string Specialist, int Versions, int Objects, long Bytes, bool WithBase, string? Since);
+public sealed record BundleSummary(string Specialist, int Versions, int Objects, long Bytes, bool WithBase, string? Since)
+{
+    /// <summary>The tags that travel (those on a version of the bundled history).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+}
 
 /// <summary>
 /// Writes bundles: the versions of one specialist after <c>since</c> (all of them without it) up to a tip, and every
@@ -29,7 +33,12 @@ public static class BundleWriter
             entryId = store.Bases().First(b => b.Entry.Base.ContentHash == tip.Record.Base.ContentHash).Id;
             if (!includeBase) AddBase(store, entryId, entry, known);
         }
-        var versions = store.Log(tip).Where(v => !known.Contains(v.Id)).Reverse().ToList();
+        var history = store.Log(tip);
+        var versions = history.Where(v => !known.Contains(v.Id)).Reverse().ToList();
+        // Tags on any version of the tip's history travel, also on versions the receiver already holds (--since):
+        // a tag is a name the sender gave, and it is as meaningful there as here.
+        var inHistory = history.Select(v => v.Id).ToHashSet(StringComparer.Ordinal);
+        var tags = store.Tags(tip.Name).Where(t => inHistory.Contains(t.Id)).ToDictionary(t => t.Name, t => t.Id, StringComparer.Ordinal);
         var needed = new List<string>();
         var seen = new HashSet<string>(known, StringComparer.Ordinal);
         void Need(string id)
@@ -57,6 +66,7 @@ public static class BundleWriter
             Prerequisites = since is null ? [] : [since.Id],
             Base = tip.Record.Base, BaseEntry = includeBase ? entryId : null,
             Objects = needed.Select(id => new BundleObject(id, store.Objects.StoredSize(id))).ToList(),
+            Tags = tags,
         };
         var tmp = output + ".partial-" + Guid.NewGuid().ToString("N")[..8];
         try
@@ -78,7 +88,10 @@ public static class BundleWriter
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
-        return new BundleSummary(tip.Name, versions.Count, header.Objects.Count, new FileInfo(output).Length, includeBase, since?.Id);
+        return new BundleSummary(tip.Name, versions.Count, header.Objects.Count, new FileInfo(output).Length, includeBase, since?.Id)
+        {
+            Tags = [.. tags.Keys.Order(StringComparer.Ordinal)],
+        };
     }
 
     private static void AddVersion(CadreStore store, VersionInfo v, HashSet<string> known)
