@@ -73,7 +73,10 @@ internal static class QuickstartCommand
             var (cadre, note) = HowToRun.Resolve(); // the hints below must run as typed
             if (!parse.GetValue(skipTraining))
                 TrainAndPredict(context, parse.GetValue(data), cadre, cancel);
-            context.Out.WriteLine($"Next: {cadre} embed --base use-lite \"your text\", {cadre} train cadre.yaml   ({cadre} --help for every verb)");
+            context.Out.WriteLine("Next:");
+            context.Out.WriteLine($"   {cadre} embed --base use-lite \"your text\"");
+            context.Out.WriteLine($"   {cadre} train cadre.yaml   # see docs/spec.md");
+            context.Out.WriteLine($"   {cadre} --help             # every verb");
             if (note is not null)
                 context.Out.WriteLine(note);
             return Task.FromResult(0);
