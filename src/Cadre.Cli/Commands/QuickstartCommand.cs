@@ -70,9 +70,15 @@ internal static class QuickstartCommand
             foreach (var (j, cos) in NearestNeighbours.Search(q, vectors, 3))
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {cos:F3}  {Sentences[j]}"));
             encoder.Dispose();
+            var (cadre, note) = HowToRun.Resolve(); // the hints below must run as typed
             if (!parse.GetValue(skipTraining))
-                TrainAndPredict(context, parse.GetValue(data), cancel);
-            context.Out.WriteLine("Next: cadre embed --base use-lite \"your text\", cadre train cadre.yaml   (cadre --help for every verb)");
+                TrainAndPredict(context, parse.GetValue(data), cadre, cancel);
+            context.Out.WriteLine("Next:");
+            context.Out.WriteLine($"   {cadre} embed --base use-lite \"your text\"");
+            context.Out.WriteLine($"   {cadre} train cadre.yaml   # see docs/spec.md");
+            context.Out.WriteLine($"   {cadre} --help             # every verb");
+            if (note is not null)
+                context.Out.WriteLine(note);
             return Task.FromResult(0);
         });
         return command;
@@ -86,7 +92,7 @@ internal static class QuickstartCommand
         "We will build a digital economy where every family has broadband, and we will confront the climate crisis.",
     ];
 
-    private static void TrainAndPredict(CliContext context, string? packages, CancellationToken cancel)
+    private static void TrainAndPredict(CliContext context, string? packages, string cadre, CancellationToken cancel)
     {
         context.Out.WriteLine("4. preparing two tasks from npm data packages (spam e-mails; State of the Union passages by era) ...");
         var spec = QuickstartTasks.Prepare(context.Home, packages, line => context.Out.WriteLine(line));
@@ -114,7 +120,7 @@ internal static class QuickstartCommand
         }
         var home = context.Home == CadreHome.Resolve() ? "" : $"CADRE_HOME={context.Home} ";
         context.Out.WriteLine("7. serve both specialists over HTTP, one base for all, with the dashboard at http://127.0.0.1:8080/ :");
-        context.Out.WriteLine($"   {home}cadre serve --port 8080");
+        context.Out.WriteLine($"   {home}{cadre} serve --port 8080");
         context.Out.WriteLine("   curl -s -X POST http://127.0.0.1:8080/v1/specialists/spam/predict -H 'Content-Type: application/json' -d '{\"inputs\": [\"WIN a FREE prize now\"]}'");
     }
 }

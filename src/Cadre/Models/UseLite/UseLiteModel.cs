@@ -100,13 +100,10 @@ public sealed class UseLiteModel : ISentenceEncoder
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var result = new float[texts.Count][];
-        // Sorting by length keeps padding small; results go back to the callers' order.
-        var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).ToArray();
         using var _ = no_grad();
-        for (var start = 0; start < order.Length; start += batchSize)
+        foreach (var chunk in Batches(texts, batchSize))
         {
             using var scope = NewDisposeScope();
-            var chunk = order.Skip(start).Take(batchSize).ToArray();
             var (ids, mask) = Encode(chunk.Select(i => texts[i]).ToList());
             var embedding = Forward(ids, mask).Embedding; // (B, H)
             var values = embedding.data<float>().ToArray();
@@ -114,6 +111,16 @@ public sealed class UseLiteModel : ISentenceEncoder
                 result[chunk[r]] = values.AsSpan(r * Dimension, Dimension).ToArray();
         }
         return result;
+    }
+
+    /// <summary>
+    /// The batches <see cref="Embed"/> runs, as indices into <paramref name="texts"/>: sorted by length so that a batch
+    /// pads little (results go back to the callers' order). <c>cadre bench embed</c> measures these same batches.
+    /// </summary>
+    public static int[][] Batches(IReadOnlyList<string> texts, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return [.. Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).Chunk(batchSize)];
     }
 
     public Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength)
