@@ -3,6 +3,7 @@ using System.Globalization;
 using Cadre.Specialists;
 using Cadre.Store;
 using Cadre.Store.Bundles;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -29,7 +30,7 @@ internal static class BundleCommand
             var summary = BundleWriter.Write(store, tip, from, parse.GetValue(withBase), parse.GetRequiredValue(output),
                                              branch: at.Rev is { } rev && store.Branches(at.Name).Any(b => b.Name == rev) ? rev : null);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bundle {parse.GetRequiredValue(output)}: {summary.Versions} versions of {summary.Specialist} up to {tip.Number}, {summary.Objects} objects, {summary.Bytes:N0} bytes{(summary.WithBase ? ", with its base" : "")}"));
+                $"bundle {parse.GetRequiredValue(output)}: {Plural.Of(summary.Versions, "version")} of {summary.Specialist} up to {tip.Number}, {Plural.Of(summary.Objects, "object")}, {summary.Bytes:N0} bytes{(summary.WithBase ? ", with its base" : "")}"));
             return 0;
         });
         var file = new Argument<string>("file") { Description = "A bundle written by 'cadre bundle create'." };
@@ -72,5 +73,5 @@ internal static class BundleCommand
     }
 
     private static void Print(CliContext context, ApplyResult r) =>
-        context.Out.WriteLine($"{r.Specialist}: {r.NewVersions} new versions, {r.NewObjects} new objects; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.Tip.Record.Base.Name}' added" : "")}");
+        context.Out.WriteLine($"{r.Specialist}: {Plural.Of(r.NewVersions, "new version")}, {Plural.Of(r.NewObjects, "new object")}; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.Tip.Record.Base.Name}' added" : "")}");
 }
