@@ -75,7 +75,9 @@ internal static class QuickstartCommand
             context.Out.WriteLine("Next: cadre embed --base use-lite \"your text\", cadre train cadre.yaml   (cadre --help for every verb)");
             return Task.FromResult(0);
         });
-        return command;
+        return command.WithExamples(
+            "cadre quickstart",
+            "cadre quickstart --no-train");
         }
 
     private static readonly string[] Examples =
