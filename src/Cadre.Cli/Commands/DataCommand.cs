@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cadre.Data.Quality;
 using Cadre.Training;
 using Cadre.Training.Spec;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -38,7 +39,7 @@ internal static class DataCommand
         {
             var fail = (parse.GetValue(failOn) ?? []).SelectMany(f => f.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             if (fail.FirstOrDefault(f => !QualityReport.Kinds.Contains(f)) is { } bad)
-                throw new CadreException($"--fail-on: '{bad}' is not one of {string.Join(", ", QualityReport.Kinds)}");
+                throw new CadreException($"--fail-on: '{bad}' is not one of {string.Join(", ", QualityReport.Kinds)}{Suggest.DidYouMean(bad, QualityReport.Kinds)}");
             var asJson = parse.GetValue(json);
             var report = Run(context, inputs, parse, asJson, cancel);
             if (parse.GetValue(html) is { } path)
@@ -50,7 +51,9 @@ internal static class DataCommand
             var counts = report.Counts();
             return Task.FromResult(fail.Any(f => counts[f] > 0) ? FindingsFound : 0);
         });
-        return command;
+        return command.WithExamples(
+            "cadre data check cadre.yaml --only NAME --html report.html",
+            "cadre data check FILE --text TEXT_COL --label LABEL_COL --skip-invalid --json");
     }
 
     private static Command Curate(CliContext context)
@@ -80,7 +83,7 @@ internal static class DataCommand
                 throw new CadreException($"{folder}: is a file; -o takes a folder");
             var report = Run(context, inputs, parse, quiet: false, cancel);
             var result = CurationWriter.Write(report, train, options, folder);
-            context.Out.WriteLine($"{result.Removed} rows removed, {result.Relabelled} relabelled, {result.Rows} kept of {report.Train.Count}");
+            context.Out.WriteLine($"{Plural.Of(result.Removed, "row")} removed, {result.Relabelled} relabelled, {result.Rows} kept of {report.Train.Count}");
             context.Out.WriteLine($"wrote {result.CleanedFile}");
             context.Out.WriteLine($"wrote {result.AuditFile} (every change, with the row as it was)");
             if (spec is not null && entry is not null)
@@ -92,7 +95,8 @@ internal static class DataCommand
             context.Out.WriteLine($"undo: cadre data undo {folder} -o FILE rebuilds the original");
             return Task.FromResult(0);
         });
-        return command;
+        return command.WithExamples(
+            "cadre data curate cadre.yaml --only NAME -o curated/ --relabel");
     }
 
     private static Command Undo(CliContext context)
@@ -116,7 +120,9 @@ internal static class DataCommand
     private static QualityReport Run(CliContext context, DataInputs inputs, ParseResult parse, bool quiet, CancellationToken cancel)
     {
         var progress = ProgressReporter.For(context);
-        var (train, evaluation, _, _, options) = inputs.Resolve(parse, line => { if (!quiet) { progress.Clear(); context.Error.WriteLine(line); } });
-        return QualityCheck.Run(context.Home, train, evaluation, options with { Progress = progress }, parse.GetValue(inputs.SkipInvalid), cancel);
+        var (train, evaluation, _, entry, options) = inputs.Resolve(parse, line => { if (!quiet) { progress.Clear(); context.Error.WriteLine(line); } });
+        // The flag turns skipping on for a file; with a spec it overrides the spec's data.skip_invalid.
+        var skip = parse.GetValue(inputs.SkipInvalid) || entry?.Data.SkipInvalid == true;
+        return QualityCheck.Run(context.Home, train, evaluation, options with { Progress = progress }, skip, cancel);
     }
 }

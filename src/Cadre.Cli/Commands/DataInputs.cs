@@ -3,6 +3,7 @@ using System.Globalization;
 using Cadre.Data;
 using Cadre.Training;
 using Cadre.Training.Spec;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -24,7 +25,7 @@ internal sealed class DataInputs
     public Option<int> Neighbours { get; } = new("--neighbours") { Description = "Nearest neighbours behind the outlier score.", DefaultValueFactory = _ => 10 };
     public Option<bool> NoModel { get; } = new("--no-model") { Description = "Hashing checks only: no embeddings, label issues or outliers." };
     public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Embed again instead of using CADRE_HOME/cache/embeddings." };
-    public Option<bool> SkipInvalid { get; } = new("--skip-invalid") { Description = "Skip bad rows (and report them) instead of stopping." };
+    public Option<bool> SkipInvalid { get; } = new("--skip-invalid") { Description = "Skip bad rows (and report them) instead of stopping; with a spec, sets its data.skip_invalid." };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the folds and the heads.", DefaultValueFactory = _ => 1 };
 
     public void AddTo(Command command)
@@ -61,7 +62,7 @@ internal sealed class DataInputs
             if (chosen.Count == 0)
                 throw new CadreException($"no specialist '{name}' in {spec.Path}; it declares: {string.Join(", ", spec.Specialists.Select(s => s.Name))}");
             if (chosen.Count > 1 && chosen.Select(s => s.Data.Train).Distinct().Count() > 1)
-                throw new CadreException($"{spec.Path} declares {chosen.Count} specialists; choose one with --only ({string.Join(", ", chosen.Select(s => s.Name))})");
+                throw new CadreException($"{spec.Path} declares {Plural.Of(chosen.Count, "specialist")}; choose one with --only ({string.Join(", ", chosen.Select(s => s.Name))})");
             var s = chosen[0];
             var evaluation = new[] { (s.Data.Validation, "validation"), (s.Data.Test, "test") }.Where(p => p.Item1 is not null)
                 .Select(p => SpecFile.Source(s, p.Item1!, p.Item2)).ToList();

@@ -43,7 +43,9 @@ internal static class DiffCommand
             Print(context.Out, report, parse.GetValue(all));
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre diff NAME@1 NAME@2",
+            "cadre diff NAME@2 --json");
     }
 
     internal static void Print(TextWriter output, DiffReport report, bool all)

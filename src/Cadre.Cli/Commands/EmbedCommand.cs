@@ -33,6 +33,8 @@ internal static class EmbedCommand
             }
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre embed --base use-lite \"some text\" \"more text\"",
+            "cadre embed --base use-lite --json --input FILE");
     }
 }

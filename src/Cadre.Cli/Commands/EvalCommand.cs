@@ -76,6 +76,7 @@ internal static class EvalCommand
                 context.Out.WriteLine($"wrote {plotPath}");
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre eval NAME --data FILE --plot confusion.png");
     }
 }

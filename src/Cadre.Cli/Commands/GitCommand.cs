@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using Cadre.Store.Git;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -44,7 +45,7 @@ internal static class GitCommand
             var git = Open(context, parse, directory);
             var report = GitInstall.Run(git.Repository, parse.GetValue(cadre) ?? CadreCommandLine(), list, chosen);
             context.Out.WriteLine($"{(report.AttributesChanged ? "updated" : "kept")} {report.AttributesFile}: {string.Join("; ", report.Lines)}");
-            context.Out.WriteLine($"set {report.Config.Count} entries in {Path.Combine(git.Repository.GitDir, "config")} (filter.cadre.*, diff.cadre.*, merge.cadre.*)");
+            context.Out.WriteLine($"set {Plural.Of(report.Config.Count, "entry", "entries")} in {Path.Combine(git.Repository.GitDir, "config")} (filter.cadre.*, diff.cadre.*, merge.cadre.*)");
             context.Out.WriteLine($"tensors go to the store at {git.Store.Root}; commit .gitattributes, then git add your checkpoints");
             return 0;
         });
@@ -86,7 +87,7 @@ internal static class GitCommand
                     "not-cleaned" => string.Create(ci, $"{f.Status,-11} {f.Size,14:N0} bytes {"-",6} tensors  {f.Path}  (committed before cadre git install: git add --renormalize .)"),
                     _ => $"{f.Status,-11} {f.Path}: {f.Problem}",
                 });
-            context.Out.WriteLine($"{files.Count} checkpoint{(files.Count == 1 ? "" : "s")} tracked");
+            context.Out.WriteLine($"{Plural.Of(files.Count, "checkpoint")} tracked");
             return files.Any(f => f.Status is "missing" or "malformed") ? CadreCli.UserError : 0;
         });
         return ls;
@@ -226,7 +227,7 @@ internal static class GitCommand
 
     private static string Side(GitCheckpointFile? f) => f is null ? "(none)"
         : f.Problem is not null ? "(malformed)"
-        : string.Create(CultureInfo.InvariantCulture, $"{f.Size:N0} bytes, {(f.IsCheckpoint ? $"{f.Tensors.Count} tensors" : "not a checkpoint")}");
+        : string.Create(CultureInfo.InvariantCulture, $"{f.Size:N0} bytes, {(f.IsCheckpoint ? Plural.Of(f.Tensors.Count, "tensor") : "not a checkpoint")}");
 
     private static Command MergeDriver(CliContext context, Option<string?> directory)
     {
@@ -248,7 +249,7 @@ internal static class GitCommand
             var outcome = GitMerge.Merge(filter.Git, o, Side(target, "ours"), Side(parse.GetRequiredValue(theirs), "theirs"), strategy, lambda);
             if (outcome.Result is null)
             {
-                context.Error.WriteLine($"cadre: merge conflict in {name}: {outcome.Conflicts.Count} tensor{(outcome.Conflicts.Count == 1 ? "" : "s")} cannot be merged{(strategy is null ? "" : $" with {strategy.Name}")}:");
+                context.Error.WriteLine($"cadre: merge conflict in {name}: {Plural.Of(outcome.Conflicts.Count, "tensor")} cannot be merged{(strategy is null ? "" : $" with {strategy.Name}")}:");
                 foreach (var c in outcome.Conflicts.Take(20)) context.Error.WriteLine($"  {c}");
                 if (outcome.Conflicts.Count > 20) context.Error.WriteLine($"  ... and {outcome.Conflicts.Count - 20} more");
                 context.Error.WriteLine($"cadre: set a strategy ({string.Join(", ", GitMergeStrategies.All.Select(s => s.Name))}) with '{name} {GitMergeStrategies.Attribute}=NAME' in .gitattributes or git config {GitMergeStrategies.ConfigKey} NAME, or pick a side: git checkout --ours/--theirs {name}");

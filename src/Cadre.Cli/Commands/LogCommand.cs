@@ -43,7 +43,9 @@ internal static class LogCommand
             }
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre log NAME",
+            "cadre log NAME@main --json");
     }
 
     /// <summary>Per version id: "HEAD -> main" (or "HEAD detached"), branch names, "tag: v1".</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Cadre.Merge;
 using Cadre.Specialists;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -73,7 +74,9 @@ internal static class MergeCommand
             Report(context, outcome.Record);
             return Task.FromResult(0);
         });
-        return command;
+        return command.WithExamples(
+            "cadre merge --method ties --inputs a,b --density 0.5 -o ab",
+            "cadre merge merge.yaml");
     }
 
     /// <summary>Each task's headline metric, the input's own against the merged specialist's, on the same split.</summary>
@@ -94,7 +97,7 @@ internal static class MergeCommand
             var before = source?.GetValueOrDefault(split) is { } m ? MetricText.Headline(m).Value : double.NaN;
             context.Out.WriteLine(string.Create(ci, $"{task.Name}: {split} {name} {value:F4} merged, {before:F4} alone ({value - before:+0.0000;-0.0000})"));
         }
-        context.Out.WriteLine($"stored merged specialist '{record.Name}' ({record.Method}, {record.TaskList.Count} tasks); try: cadre predict {record.Name} \"some text\"");
+        context.Out.WriteLine($"stored merged specialist '{record.Name}' ({record.Method}, {Plural.Of(record.TaskList.Count, "task")}); try: cadre predict {record.Name} \"some text\"");
     }
 
     private static List<string> Split(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();

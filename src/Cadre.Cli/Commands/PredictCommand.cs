@@ -39,7 +39,9 @@ internal static class PredictCommand
             }
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre predict NAME \"some text\" \"more text\"",
+            "cadre predict NAME --json --input FILE");
     }
 
     /// <summary>One prediction without its text, as JSON members: value, labels and probabilities, or label and probabilities.</summary>

@@ -81,7 +81,9 @@ internal static class QuickstartCommand
                 context.Out.WriteLine(note);
             return Task.FromResult(0);
         });
-        return command;
+        return command.WithExamples(
+            "cadre quickstart",
+            "cadre quickstart --no-train");
         }
 
     private static readonly string[] Examples =

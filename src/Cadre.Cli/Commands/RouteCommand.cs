@@ -30,7 +30,9 @@ internal static class RouteCommand
             return 0;
         });
         command.Add(Rank(context));
-        return command;
+        return command.WithExamples(
+            "cadre route \"some text\" \"more text\"",
+            "cadre route --json --input FILE");
     }
 
     public static Option<string> RouterOption() =>
@@ -92,6 +94,7 @@ internal static class RouteCommand
                     : string.Create(ci, $"{c.Rank,4}  {c.Specialist,-24} {c.Task2VecDistance,9:F4} {c.Task2VecRank,6} {c.DataDistance,9:F4} {c.DataRank,6}"));
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre route rank --data FEW.tsv");
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cadre.Routing;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class RouterCommand
             if (routers.Count == 0)
                 context.Out.WriteLine("no routers yet (cadre router build)");
             foreach (var r in routers)
-                context.Out.WriteLine($"{r.Name,-16} {r.Method,-10} {r.Specialists.Count,3} specialists  base {r.Base.Name}  {Summary(r)}");
+                context.Out.WriteLine($"{r.Name,-16} {r.Method,-10} {Plural.Of(r.Specialists.Count, "specialist"),15}  base {r.Base.Name}  {Summary(r)}");
             return 0;
         });
         command.Add(list);
@@ -37,7 +38,7 @@ internal static class RouterCommand
             }
             context.Out.WriteLine($"name:        {r.Name} ({r.Method})");
             context.Out.WriteLine($"base:        {r.Base.Name} (content {r.Base.ContentHash[..12]})");
-            context.Out.WriteLine($"specialists: {string.Join(", ", r.Specialists.Select(s => $"{s.Name} ({s.Rows} rows)"))}");
+            context.Out.WriteLine($"specialists: {string.Join(", ", r.Specialists.Select(s => $"{s.Name} ({Plural.Of(s.Rows, "row")})"))}");
             context.Out.WriteLine($"calibration: {Summary(r)}");
             return 0;
         });
@@ -63,7 +64,7 @@ internal static class RouterCommand
             Description = "How to route: " + string.Join("; ", Routers.All.Select(m => $"{m.Name}: {m.Description}")),
             DefaultValueFactory = _ => defaults.Method,
         };
-        method.AcceptOnlyFromAmong([.. Routers.All.Select(m => m.Name)]);
+        method.Restrict([.. Routers.All.Select(m => m.Name)]);
         var specialists = new Option<string?>("--specialists") { Description = "Comma-separated specialists to choose among (default: every trained one)." };
         var coverage = new Option<double>("--coverage") { Description = "Share of held-out in-scope inputs that must not abstain; sets the threshold.", DefaultValueFactory = _ => defaults.Coverage };
         var heldOut = new Option<double>("--held-out") { Description = "Share of each specialist's routing rows held out for calibration.", DefaultValueFactory = _ => defaults.HeldOut };
@@ -78,11 +79,12 @@ internal static class RouterCommand
                 Name = parse.GetRequiredValue(name), Method = parse.GetRequiredValue(method), Specialists = chosen,
                 Coverage = parse.GetValue(coverage), HeldOut = parse.GetValue(heldOut), Seed = parse.GetValue(seed),
             });
-            context.Out.WriteLine($"built router '{record.Name}' ({record.Method}) over {record.Specialists.Count} specialists: {string.Join(", ", record.Specialists.Select(s => s.Name))}");
+            context.Out.WriteLine($"built router '{record.Name}' ({record.Method}) over {Plural.Of(record.Specialists.Count, "specialist")}: {string.Join(", ", record.Specialists.Select(s => s.Name))}");
             context.Out.WriteLine("held out: " + Summary(record));
             return 0;
         });
-        return build;
+        return build.WithExamples(
+            "cadre router build --method learned --specialists a,b");
     }
 
     /// <summary>One line: held-out accuracy, ECE before and after the temperature, and the abstention rule.</summary>

@@ -54,7 +54,8 @@ internal static class ServeCommand
             context.Out.WriteLine("cadre serve: stopped");
             return 0;
         });
-        return command;
+        return command.WithExamples(
+            "cadre serve --port 8080 --pool-budget-mb 512");
     }
 
     // Out-of-range values become ones that Validate refuses with its own message (TimeSpan would throw on them).

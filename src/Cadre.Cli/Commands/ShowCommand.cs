@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cadre.Specialists;
 using Cadre.Store;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -36,11 +37,11 @@ internal static class ShowCommand
                 context.Out.WriteLine($"refs:     {string.Join(", ", refs)}");
             if (HeadState.Describe(catalog.Store, version.Name) is { } head)
                 context.Out.WriteLine($"HEAD:     {head}");
-            context.Out.WriteLine($"task:     {record.Task}, {record.Method}, {record.Labels.Count} labels");
+            context.Out.WriteLine($"task:     {record.Task}, {record.Method}, {Plural.Of(record.Labels.Count, "label")}");
             foreach (var (split, m) in record.Metrics)
                 context.Out.WriteLine($"{split + ":",-10}{MetricText.Line(m)}");
             foreach (var f in manifest.Files)
-                context.Out.WriteLine(string.Create(ci, $"file:     {f.Path} ({f.Size:N0} bytes{(f.Tensors is { } t ? $", {t.Count} tensors" : "")})"));
+                context.Out.WriteLine(string.Create(ci, $"file:     {f.Path} ({f.Size:N0} bytes{(f.Tensors is { } t ? $", {Plural.Of(t.Count, "tensor")}" : "")})"));
             return 0;
         });
         return command;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cadre.Specialists;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -33,6 +34,7 @@ internal static class SpecialistCommand
         var name = new Argument<string>("name") { Description = "The specialist: NAME, or NAME@REV for another version than HEAD." };
         var json = new Option<bool>("--json") { Description = "Print cadre.json." };
         var show = new Command("show", "Show a specialist: base, labels, metrics, data, training.") { name, json };
+        show.WithExamples("cadre specialist show NAME --json");
         show.SetAction(parse =>
         {
             var at = Store.VersionSpec.Parse(parse.GetRequiredValue(name));
@@ -61,7 +63,7 @@ internal static class SpecialistCommand
                 foreach (var (split, m) in task.Metrics)
                     context.Out.WriteLine($"{indent}{split + ":",-10}{MetricText.Line(m)}");
                 foreach (var (split, d) in task.Data)
-                    context.Out.WriteLine($"{indent}{split + ":",-10}{d.File} ({d.Rows} rows, sha256 {d.Sha256[..12]})");
+                    context.Out.WriteLine($"{indent}{split + ":",-10}{d.File} ({Plural.Of(d.Rows, "row")}, sha256 {d.Sha256[..12]})");
             }
             context.Out.WriteLine("training: " + string.Join(", ", r.Training.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
             return 0;
@@ -84,7 +86,7 @@ internal static class SpecialistCommand
         import.SetAction(parse =>
         {
             var record = SpecialistTransfer.Import(context.Home, parse.GetRequiredValue(folder), parse.GetValue(rename), parse.GetValue(newVersion));
-            context.Out.WriteLine($"imported specialist '{record.Name}' ({record.Method} on base '{record.Base.Name}', {record.Labels.Count} labels)");
+            context.Out.WriteLine($"imported specialist '{record.Name}' ({record.Method} on base '{record.Base.Name}', {Plural.Of(record.Labels.Count, "label")})");
             if (!new Store.BaseCatalog(context.Home).List().Any(b => b.Name == record.Base.Name))
                 context.Out.WriteLine($"note: base '{record.Base.Name}' is not imported here yet; import it before predicting (cadre base import ... --name {record.Base.Name})");
             return 0;

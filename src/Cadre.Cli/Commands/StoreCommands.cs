@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cadre.Specialists;
+using Cadre.Util;
 
 namespace Cadre.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class StoreCommands
             var store = new SpecialistCatalog(context.Home).Store;
             var r = store.Gc();
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"gc: kept {r.Reachable:N0} reachable objects; removed {r.RemovedObjects:N0} objects ({r.RemovedBytes:N0} bytes), {r.RemovedTemporary} temporary files, {r.RemovedCheckouts} stale checkouts"));
+                $"gc: kept {Plural.Of(r.Reachable, "reachable object")}; removed {Plural.Of(r.RemovedObjects, "object")} ({Plural.Of(r.RemovedBytes, "byte")}), {Plural.Of(r.RemovedTemporary, "temporary file")}, {Plural.Of(r.RemovedCheckouts, "stale checkout")}"));
             return 0;
         });
         return command;
@@ -36,7 +37,7 @@ internal static class StoreCommands
             {
                 foreach (var p in r.Problems) context.Out.WriteLine($"problem: {p}");
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"verify: {r.Objects:N0} objects, {r.Versions:N0} versions, {r.Bases} bases: {(r.Ok ? "ok" : $"{r.Problems.Count} problems")}"));
+                    $"verify: {Plural.Of(r.Objects, "object")}, {Plural.Of(r.Versions, "version")}, {Plural.Of(r.Bases, "base")}: {(r.Ok ? "ok" : Plural.Of(r.Problems.Count, "problem"))}"));
             }
             return r.Ok ? 0 : CadreCli.UserError;
         });

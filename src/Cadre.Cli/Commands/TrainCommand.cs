@@ -17,12 +17,14 @@ internal static class TrainCommand
         var spec = new Argument<string>("spec") { Description = "The cadre.yaml that declares the specialists." };
         var only = new Option<string?>("--only") { Description = "Train only the specialist with this name." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run that Ctrl-C (or a crash) interrupted, from its checkpoint." };
-        var command = new Command("train", "Train the specialists declared in a spec.") { spec, only, resume };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip bad rows (and report them) instead of stopping; sets the spec's data.skip_invalid." };
+        var command = new Command("train", "Train the specialists declared in a spec.") { spec, only, resume, skipInvalid };
         command.SetAction((parse, cancel) =>
         {
             var file = SpecFile.Load(parse.GetRequiredValue(spec));
             var name = parse.GetValue(only);
-            var chosen = file.Specialists.Where(s => name is null || s.Name == name).ToList();
+            var chosen = file.Specialists.Where(s => name is null || s.Name == name)
+                .Select(s => parse.GetValue(skipInvalid) ? s with { Data = s.Data with { SkipInvalid = true } } : s).ToList();
             if (chosen.Count == 0)
                 throw new CadreException($"no specialist '{name}' in {file.Path}; it declares: {string.Join(", ", file.Specialists.Select(s => s.Name))}");
             var trainer = new SpecialistTrainer(context.Home);
@@ -50,7 +52,7 @@ internal static class TrainCommand
                 catch (OperationCanceledException)
                 {
                     bar.Clear();
-                    context.Error.WriteLine($"interrupted: checkpoint saved in {trainer.CheckpointFolder(s.Name)}; continue with: cadre train {parse.GetRequiredValue(spec)} --only {s.Name} --resume");
+                    context.Error.WriteLine($"interrupted: checkpoint saved in {trainer.CheckpointFolder(s.Name)}; continue with: cadre train {parse.GetRequiredValue(spec)} --only {s.Name} --resume{(parse.GetValue(skipInvalid) ? " --skip-invalid" : "")}");
                     return Task.FromResult(Interrupted);
                 }
                 if (outcome.Resumed)
@@ -62,7 +64,9 @@ internal static class TrainCommand
             }
             return Task.FromResult(0);
         });
-        return command;
+        return command.WithExamples(
+            "cadre train cadre.yaml",
+            "cadre train cadre.yaml --only NAME --skip-invalid");
     }
 
 }

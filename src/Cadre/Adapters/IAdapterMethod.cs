@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cadre.Models;
 using Cadre.Training.Spec;
+using Cadre.Util;
 
 namespace Cadre.Adapters;
 
@@ -44,7 +45,7 @@ public static class AdapterMethods
     ];
 
     public static IAdapterMethod Get(string name) => All.FirstOrDefault(m => m.Name == name)
-        ?? throw new CadreException($"unknown adapter method '{CadreException.Shown(name)}'; known: head, {string.Join(", ", All.Select(m => m.Name))}");
+        ?? throw new CadreException($"unknown adapter method '{CadreException.Shown(name)}'{Suggest.DidYouMean(name, All.Select(m => m.Name))}; known: head, {string.Join(", ", All.Select(m => m.Name))}");
 
     public static IAdapterMethod ByPeftType(string peftType, string source) => All.FirstOrDefault(m => m.Reads(peftType))
         ?? throw new CadreException($"{source}: peft_type '{peftType}' is not supported; Cadre reads "

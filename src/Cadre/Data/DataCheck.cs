@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Cadre.Util;
 
 namespace Cadre.Data;
 
@@ -61,9 +62,9 @@ public sealed record DataCheckReport(
         var sb = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
         if (Targets is { } t)
-            sb.AppendLine(string.Create(ci, $"{Rows} rows, targets {t.Mean:G4} ± {t.Std:G4} (min {t.Min:G4}, max {t.Max:G4})"));
+            sb.AppendLine(string.Create(ci, $"{Plural.Of(Rows, "row")}, targets {t.Mean:G4} ± {t.Std:G4} (min {t.Min:G4}, max {t.Max:G4})"));
         else
-            sb.AppendLine(string.Create(ci, $"{Rows} rows, {Classes.Count} classes, imbalance {ImbalanceRatio:F1}:1"));
+            sb.AppendLine(string.Create(ci, $"{Plural.Of(Rows, "row")}, {Plural.Of(Classes.Count, "class")}, imbalance {ImbalanceRatio:F1}:1"));
         foreach (var c in Classes.OrderByDescending(c => c.Count).Take(10))
             sb.AppendLine(string.Create(ci, $"  {c.Label,-24} {c.Count,7}  {c.Share,6:P1}"));
         if (Classes.Count > 10)
@@ -74,7 +75,7 @@ public sealed record DataCheckReport(
         sb.AppendLine($"duplicates with conflicting labels: {conflicts.Count}");
         foreach (var g in conflicts.Take(examples))
             sb.AppendLine($"  lines {string.Join(", ", g.Lines.Take(5))}: [{string.Join(", ", g.Labels.Distinct())}] \"{Clip(g.Text)}\"");
-        sb.AppendLine(string.Create(ci, $"near duplicates (Jaccard >= {NearThreshold:0.##}): {NearDuplicates.Sum(g => g.Lines.Count - 1)} extra rows in {NearDuplicates.Count} groups, {NearDuplicates.Count(g => g.ConflictingLabels)} with conflicting labels"));
+        sb.AppendLine(string.Create(ci, $"near duplicates (Jaccard >= {NearThreshold:0.##}): {Plural.Of(NearDuplicates.Sum(g => g.Lines.Count - 1), "extra row")} in {Plural.Of(NearDuplicates.Count, "group")}, {NearDuplicates.Count(g => g.ConflictingLabels)} with conflicting labels"));
         foreach (var g in NearDuplicates.Take(examples))
             sb.AppendLine($"  lines {string.Join(", ", g.Lines.Take(5))}{(g.Lines.Count > 5 ? ", ..." : "")}: \"{Clip(g.Texts[0])}\" ~ \"{Clip(g.Texts[1])}\"");
         // One leak per evaluation row that copies a training row; the three kinds add up to the total.
@@ -86,7 +87,7 @@ public sealed record DataCheckReport(
 
     private static void Line(StringBuilder sb, string what, IReadOnlyList<DuplicateGroup> groups, int examples)
     {
-        sb.AppendLine($"{what}: {groups.Sum(g => g.Lines.Count - 1)} extra rows in {groups.Count} groups");
+        sb.AppendLine($"{what}: {Plural.Of(groups.Sum(g => g.Lines.Count - 1), "extra row")} in {Plural.Of(groups.Count, "group")}");
         foreach (var g in groups.Take(examples))
             sb.AppendLine($"  lines {string.Join(", ", g.Lines.Take(5))}{(g.Lines.Count > 5 ? ", ..." : "")}: \"{Clip(g.Text)}\"");
     }

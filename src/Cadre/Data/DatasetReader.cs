@@ -39,7 +39,7 @@ public static class DatasetReader
         {
             var shown = problems.Take(maxProblems).Select(p => "  " + p);
             var more = problems.Count > maxProblems ? $"\n  ... and {problems.Count - maxProblems} more" : "";
-            throw new CadreException($"{source.Path}: {problems.Count} problem(s){(skipInvalid ? "" : " (--skip-invalid skips bad rows and reports them)")}:\n"
+            throw new CadreException($"{source.Path}: {problems.Count} problem(s){(skipInvalid ? "" : " (--skip-invalid, or data.skip_invalid: true in a spec, skips bad rows and reports them)")}:\n"
                                      + string.Join("\n", shown) + more);
         }
         var labels = source.Labels is { Count: > 0 } ? source.Labels

@@ -1,3 +1,5 @@
+using Cadre.Util;
+
 namespace Cadre.Merge;
 
 /// <summary>
@@ -52,5 +54,5 @@ public static class MergeMethods
     ];
 
     public static IMergeMethod Get(string name) => All.FirstOrDefault(m => m.Name == name)
-        ?? throw new CadreException($"unknown merge method '{name}'; known: {string.Join(", ", All.Select(m => m.Name))}");
+        ?? throw new CadreException($"unknown merge method '{name}'{Suggest.DidYouMean(name, All.Select(m => m.Name))}; known: {string.Join(", ", All.Select(m => m.Name))}");
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cadre.Util;
 
 namespace Cadre.Merge;
 
@@ -55,7 +56,7 @@ public sealed record MergeSettings
                        + (method.Parameters.Count > 0 ? $" (it reads: {string.Join(", ", method.Parameters)})" : " (it takes only weights)"));
         if (Density is { } d && (d <= 0 || d > 1 || double.IsNaN(d))) errors.Add($"parameters.density: {Text(d)} must be in (0, 1]");
         if (Lambda is { } l && !double.IsFinite(l)) errors.Add("parameters.lambda: must be a finite number");
-        if (Consensus is { } c && !ConsensusMethods.Contains(c)) errors.Add($"parameters.consensus: '{c}' is not one of {string.Join(", ", ConsensusMethods)}");
+        if (Consensus is { } c && !ConsensusMethods.Contains(c)) errors.Add($"parameters.consensus: '{c}' is not one of {string.Join(", ", ConsensusMethods)}{Suggest.DidYouMean(c, ConsensusMethods)}");
         if (Epsilon is { } e && (e <= 0 || !double.IsFinite(e))) errors.Add($"parameters.epsilon: {Text(e)} must be > 0");
         if (FisherExamples is <= 0) errors.Add("parameters.fisher_examples: must be > 0");
         if (FisherClasses is <= 0) errors.Add("parameters.fisher_classes: must be > 0");

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Cadre.Util;
 
 namespace Cadre.Routing;
 
@@ -83,5 +84,5 @@ public static class Routers
     public const string Default = "prototype";
 
     public static IRouterMethod Get(string name) => All.FirstOrDefault(m => m.Name == name)
-        ?? throw new CadreException($"unknown routing method '{name}'; known: {string.Join(", ", All.Select(m => m.Name))}");
+        ?? throw new CadreException($"unknown routing method '{name}'{Suggest.DidYouMean(name, All.Select(m => m.Name))}; known: {string.Join(", ", All.Select(m => m.Name))}");
 }

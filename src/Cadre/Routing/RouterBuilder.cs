@@ -3,6 +3,7 @@ using Cadre.Models.Import;
 using Cadre.Specialists;
 using Cadre.Store;
 using static TorchSharp.torch;
+using Cadre.Util;
 
 namespace Cadre.Routing;
 
@@ -26,7 +27,7 @@ public sealed record RouterRequest
         var errors = new List<string>();
         if (Coverage is <= 0 or > 1) errors.Add($"coverage: must be in (0, 1], got {Coverage}");
         if (HeldOut is <= 0 or >= 1) errors.Add($"held_out: must be between 0 and 1, got {HeldOut}");
-        if (Routers.All.All(m => m.Name != Method)) errors.Add($"method: '{Method}' is not one of {string.Join(", ", Routers.All.Select(m => m.Name))}");
+        if (Routers.All.All(m => m.Name != Method)) errors.Add($"method: '{Method}' is not one of {string.Join(", ", Routers.All.Select(m => m.Name))}{Suggest.DidYouMean(Method, Routers.All.Select(m => m.Name))}");
         if (Specialists is { Count: 0 }) errors.Add("specialists: at least one");
         return errors;
     }

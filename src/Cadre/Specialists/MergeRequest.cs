@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Cadre.Merge;
+using Cadre.Util;
 
 namespace Cadre.Specialists;
 
@@ -31,7 +32,7 @@ public sealed partial record MergeRequest
         if (!NamePattern().IsMatch(Name)) errors.Add($"name: '{Name}' must be 1-64 lower-case letters, digits, '.', '_' or '-'");
         var method = MergeMethods.All.FirstOrDefault(m => m.Name == Method);
         if (method is null)
-            errors.Add($"method: '{Method}' is not one of {string.Join(", ", MergeMethods.All.Select(m => m.Name))}");
+            errors.Add($"method: '{Method}' is not one of {string.Join(", ", MergeMethods.All.Select(m => m.Name))}{Suggest.DidYouMean(Method, MergeMethods.All.Select(m => m.Name))}");
         if (Inputs.Count < 2) errors.Add($"inputs: a merge needs at least two specialists, got {Inputs.Count}");
         foreach (var (input, i) in Inputs.Select((x, i) => (x, i)))
         {

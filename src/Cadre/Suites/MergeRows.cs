@@ -1,5 +1,6 @@
 using Cadre.Merge;
 using Cadre.Specialists;
+using Cadre.Util;
 
 namespace Cadre.Suites;
 
@@ -20,7 +21,7 @@ public static class MergeRows
 
     /// <summary>Why a requested method has no row.</summary>
     public static string NotAvailable(string method) =>
-        $"merge method '{method}' is not one of {string.Join(", ", Available)}";
+        $"merge method '{method}' is not one of {string.Join(", ", Available)}{Suggest.DidYouMean(method, Available)}";
 
     /// <summary>Per-task accuracy (by task name) of the merge <paramref name="method"/>.</summary>
     public static IReadOnlyDictionary<string, double> Evaluate(MergeContext context, string method)

@@ -2,6 +2,7 @@ using Cadre.Data;
 using Cadre.Training.Spec;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Cadre.Util;
 
 namespace Cadre.Suites;
 
@@ -98,7 +99,7 @@ public sealed record SuiteFile
         if (LatencyRows < 0) errors.Add("suite.latency_rows: must be >= 0");
         if (Coverage is <= 0 or > 1) errors.Add("suite.coverage: must be in (0, 1]");
         foreach (var r in Routers.Where(r => Routing.Routers.All.All(m => m.Name != r)))
-            errors.Add($"suite.routers: '{r}' is not one of {string.Join(", ", Routing.Routers.All.Select(m => m.Name))}");
+            errors.Add($"suite.routers: '{r}' is not one of {string.Join(", ", Routing.Routers.All.Select(m => m.Name))}{Suggest.DidYouMean(r, Routing.Routers.All.Select(m => m.Name))}");
         if (Routers.Count == 0) errors.Add("suite.routers: at least one");
         foreach (var (p, i) in Transfer.Select((p, i) => (p, i)).Where(x => x.p.Shots < 2))
             errors.Add($"suite.transfer[{i}].shots: must be at least 2");

@@ -31,7 +31,7 @@ public static class SharedData
         return Directory.Exists(beside) ? Path.GetFullPath(beside) : null;
     }
 
-    private static string FindRepositoryRoot()
+    internal static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Cadre.slnx")))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cadre.Util;
 
 namespace Cadre.Data.Quality;
 
@@ -18,7 +19,7 @@ public sealed record CurateOptions
     public bool Relabel { get; init; }
 
     public IReadOnlyList<string> Validate() =>
-        Remove.Where(k => !Kinds.Contains(k)).Select(k => $"--remove: '{k}' is not one of {string.Join(", ", Kinds)}").ToList();
+        Remove.Where(k => !Kinds.Contains(k)).Select(k => $"--remove: '{k}' is not one of {string.Join(", ", Kinds)}{Suggest.DidYouMean(k, Kinds)}").ToList();
 }
 
 /// <summary>One change: a row removed or relabelled, why, and the bytes it had and has (see docs/formats.md).</summary>

@@ -64,6 +64,12 @@ public static class QualityHtml
             ["line", "label", "text", "score", "distance"],
             r.Outliers.Select(o => new[] { N(o.Line), E(o.Label), E(o.Text), o.Score.ToString("F4", ci), o.Distance.ToString("F4", ci) }));
 
+        var skipped = r.Skipped;
+        if (skipped.Count > 0)
+            Section(sb, $"Skipped invalid rows ({skipped.Count}, --skip-invalid; not checked{(skipped.Count > QualityReport.SkippedShown ? $"; the first {QualityReport.SkippedShown} listed" : "")})",
+                ["file", "line", "reason"],
+                skipped.Take(QualityReport.SkippedShown).Select(p => new[] { E(p.File), N(p.Line), E(p.Message) }));
+
         sb.Append("<h2>Class balance (imbalance ").Append(r.Check.ImbalanceRatio.ToString("F1", ci)).Append(":1)</h2><table><tr><th>label</th><th>rows</th><th>share</th><th></th></tr>");
         var max = r.Check.Classes.Count == 0 ? 1 : r.Check.Classes.Max(c => c.Share);
         var rare = r.Imbalance.Select(i => i.Label).ToHashSet(StringComparer.Ordinal);

@@ -108,6 +108,17 @@ public static class QualityJson
             }
             w.WriteEndArray();
 
+            var skipped = r.Skipped;
+            w.WriteNumber("skipped_rows", skipped.Count);
+            w.WriteStartArray("skipped");
+            foreach (var p in skipped.Take(QualityReport.SkippedShown))
+            {
+                w.WriteStartObject();
+                w.WriteString("file", p.File); w.WriteNumber("line", p.Line); w.WriteString("reason", p.Message);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+
             w.WriteStartArray("stages");
             foreach (var s in r.Stages)
             {

@@ -32,6 +32,12 @@ public sealed record QualityReport(
     public int Folds { get; init; }
     public double OutlierThreshold { get; init; }
 
+    /// <summary>Rows left out of every file read (train, then evaluation) because <c>--skip-invalid</c> skipped them.</summary>
+    public IReadOnlyList<DataProblem> Skipped => [.. Train.Skipped.Concat(Evaluation.SelectMany(e => e.Skipped))];
+
+    /// <summary>Skipped rows listed in <c>--json</c> and <c>--html</c>; the count covers them all.</summary>
+    public const int SkippedShown = 100;
+
     /// <summary>Rows of the training set that normalized-duplicate groups with conflicting labels hold.</summary>
     public IEnumerable<DuplicateGroup> ConflictingDuplicates => Check.NormalizedDuplicates.Where(g => g.ConflictingLabels);
 

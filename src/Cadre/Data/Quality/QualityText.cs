@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Cadre.Util;
 
 namespace Cadre.Data.Quality;
 
@@ -13,7 +14,7 @@ public static class QualityText
         sb.AppendLine($"{r.Train.File}");
         sb.Append(r.Check.Render(Math.Min(top, 5)));
         foreach (var c in r.Imbalance)
-            sb.AppendLine(string.Create(ci, $"class imbalance: '{c.Label}' has {c.Count} rows ({c.Share:P2}), under a tenth of the uniform share ({c.Threshold:P2})"));
+            sb.AppendLine(string.Create(ci, $"class imbalance: '{c.Label}' has {Plural.Of(c.Count, "row")} ({c.Share:P2}), under a tenth of the uniform share ({c.Threshold:P2})"));
         if (r.Method is not null)
         {
             sb.AppendLine($"label issues ({r.Folds}-fold {r.Method}, confident learning): {r.LabelIssues.Count}");
@@ -26,6 +27,14 @@ public static class QualityText
             sb.AppendLine(string.Create(ci, $"outliers (mean cosine distance to the nearest neighbours > {r.OutlierThreshold:F3}): {r.Outliers.Count}"));
             foreach (var o in r.Outliers.Take(Math.Min(top, 5)))
                 sb.AppendLine(string.Create(ci, $"  line {o.Line} ({o.Label}): distance {o.Distance:F3}: \"{Clip(o.Text)}\""));
+        }
+        var skipped = r.Skipped;
+        if (skipped.Count > 0)
+        {
+            sb.AppendLine($"skipped (--skip-invalid): {Plural.Of(skipped.Count, "invalid row")}, not checked");
+            foreach (var p in skipped.Take(Math.Min(top, 5)))
+                sb.AppendLine($"  {p}");
+            if (skipped.Count > Math.Min(top, 5)) sb.AppendLine($"  ... and {skipped.Count - Math.Min(top, 5)} more (--json or --html lists the first {QualityReport.SkippedShown})");
         }
         foreach (var n in r.Notes) sb.AppendLine($"note: {n}");
         sb.AppendLine("stages: " + string.Join(", ", r.Stages.Select(s => string.Create(ci, $"{s.Stage} {s.Seconds:F1} s"))));

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Cadre.Data;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Cadre.Util;
 
 namespace Cadre.Training.Spec;
 
@@ -64,7 +65,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
                 if (!string.IsNullOrEmpty(file) && !File.Exists(file)) errors.Add($"{p}.data.{key}: file not found: {file}");
             if (s.Data.SampleSize is <= 1) errors.Add($"{p}.data.sample_size: must be > 1");
             if (s.Data.ValidationSplit is <= 0 or >= 1) errors.Add($"{p}.data.validation_split: must be between 0 and 1");
-            if (!AdapterSpec.Methods.Contains(s.Adapter.Method)) errors.Add($"{p}.adapter.method: '{s.Adapter.Method}' is not one of {string.Join(", ", AdapterSpec.Methods)}");
+            if (!AdapterSpec.Methods.Contains(s.Adapter.Method)) errors.Add($"{p}.adapter.method: '{s.Adapter.Method}' is not one of {string.Join(", ", AdapterSpec.Methods)}{Suggest.DidYouMean(s.Adapter.Method, AdapterSpec.Methods)}");
             if (s.Adapter.R <= 0) errors.Add($"{p}.adapter.r: must be > 0");
             if (s.Adapter.Alpha <= 0) errors.Add($"{p}.adapter.alpha: must be > 0");
             if (s.Adapter.Dropout is < 0 or >= 1) errors.Add($"{p}.adapter.dropout: must be in [0, 1)");
@@ -82,7 +83,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
             if (t.MaxLength <= 0) errors.Add($"{p}.training.max_length: must be > 0");
             if (t.EarlyStopping < 0) errors.Add($"{p}.training.early_stopping: must be >= 0");
             if (t.Metric is { } metric && !MetricNames.For(s.Task).Contains(metric))
-                errors.Add($"{p}.training.metric: '{metric}' is not one of {string.Join(", ", MetricNames.For(s.Task))} (the {s.Task.ToString().ToLowerInvariant()} metrics)");
+                errors.Add($"{p}.training.metric: '{metric}' is not one of {string.Join(", ", MetricNames.For(s.Task))} (the {s.Task.ToString().ToLowerInvariant()} metrics){Suggest.DidYouMean(metric, MetricNames.For(s.Task))}");
             if (t.WarmupRatio is < 0 or >= 1) errors.Add($"{p}.training.warmup_ratio: must be in [0, 1)");
             if (t.WeightDecay < 0) errors.Add($"{p}.training.weight_decay: must be >= 0");
             if (t.GradientClip <= 0) errors.Add($"{p}.training.gradient_clip: must be > 0");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
+using Cadre.Util;
 
 namespace Cadre.Training.Spec;
 
@@ -79,8 +80,7 @@ internal sealed class YamlFields
         {
             var key = (k as YamlScalarNode)?.Value ?? "?";
             if (_known.Contains(key)) continue;
-            var near = _known.MinBy(known => Distance(known, key));
-            var hint = near is not null && Distance(near, key) <= 2 ? $"; did you mean '{near}'?" : $"; known keys: {string.Join(", ", _known.Order())}";
+            var hint = Suggest.DidYouMean(key, _known.Order()) is { Length: > 0 } near ? near : $"; known keys: {string.Join(", ", _known.Order())}";
             _errors.Add($"{Path}.{key}: unknown key (line {k.Start.Line}){hint}");
         }
     }
@@ -94,16 +94,5 @@ internal sealed class YamlFields
         if (node is YamlScalarNode { Value: { } v } && parse(v.Trim()) is { } value) return value;
         Error(key, node, $"expected {expected}, got '{(node as YamlScalarNode)?.Value ?? node.NodeType.ToString()}'");
         return null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-            for (var j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
     }
 }
