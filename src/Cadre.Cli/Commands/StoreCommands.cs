@@ -16,7 +16,7 @@ internal static class StoreCommands
             var store = new SpecialistCatalog(context.Home).Store;
             var r = store.Gc();
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"gc: kept {r.Reachable:N0} reachable objects; removed {r.RemovedObjects:N0} objects ({r.RemovedBytes:N0} bytes), {r.RemovedTemporary} temporary files, {r.RemovedCheckouts} stale checkouts"));
+                $"gc: kept {r.Reachable:N0} reachable objects; removed {r.RemovedObjects:N0} objects ({r.RemovedBytes:N0} bytes), {r.RemovedTemporary} temporary entries ({r.RemovedTemporaryBytes:N0} bytes), {r.RemovedCheckouts} stale checkouts"));
             return 0;
         });
         return command;

@@ -174,8 +174,12 @@ public static class BundleApplier
         var catalog = new BaseCatalog(store.Home);
         if (catalog.Contains(header.Base.Name)) return;
         var staging = catalog.CreateStaging();
-        Snapshots.Materialize(store.Objects, BaseEntry.Parse(store.Objects.ReadAll(header.BaseEntry!, 1 << 20), "base entry").Manifest, staging);
-        Directory.CreateDirectory(catalog.BasesFolder);
-        Directory.Move(staging, catalog.FolderOf(header.Base.Name));
+        try
+        {
+            Snapshots.Materialize(store.Objects, BaseEntry.Parse(store.Objects.ReadAll(header.BaseEntry!, 1 << 20), "base entry").Manifest, staging);
+            Directory.CreateDirectory(catalog.BasesFolder);
+            Directory.Move(staging, catalog.FolderOf(header.Base.Name));
+        }
+        finally { StagingLease.Release(staging); } // removes what a failure left
     }
 }
