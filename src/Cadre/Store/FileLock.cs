@@ -41,24 +41,19 @@ internal sealed partial class FileLock : IDisposable
         return null;
     }
 
-    /// <summary>Opens the lock file once, then polls its lock until it is taken or <paramref name="timeout"/> passes (then null).</summary>
+    /// <summary>Polls <see cref="TryAcquire"/> until the lock is taken or <paramref name="timeout"/> passes (then null).</summary>
     public static FileLock? Acquire(string path, bool shared, TimeSpan timeout)
     {
-        var handle = Open(path, shared, create: true, createNew: false)!;
-        var held = new FileLock(handle, path);
         var deadline = DateTime.UtcNow + timeout;
         var wait = 5;
-        while (!held.TryLock(shared))
+        while (true)
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                held.Dispose();
-                return null;
-            }
+            // Opened again on each try: on Windows the open itself is the lock attempt.
+            if (TryAcquire(path, shared) is { } held) return held;
+            if (DateTime.UtcNow > deadline) return null;
             Thread.Sleep(wait); // polling, not a blocking flock: a blocking call could not honour the timeout
             wait = Math.Min(wait * 2, 100);
         }
-        return held;
     }
 
     public void Dispose() => _handle.Dispose();
