@@ -32,7 +32,9 @@ internal static class ServeBenchCommand
             var (secs, warm, c, maxPerModel) = (parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(clients), parse.GetValue(perModelMax));
             if (ns.Count == 0 || ns[0] < 1 || secs <= 0 || warm < 0 || c < 1) throw new CadreException("--counts must be positive numbers, --seconds and --clients positive");
             var name = parse.GetRequiredValue(baseName);
-            var folder = parse.GetValue(work) ?? Path.Combine(context.Home, "tmp", "bench-serve-" + Guid.NewGuid().ToString("N")[..8]);
+            // A default scratch folder is held while the bench runs (a gc meanwhile leaves it) and removed afterwards.
+            var lease = parse.GetValue(work) is null ? Store.StagingLease.Create(context.Home, "bench-serve") : null;
+            var folder = parse.GetValue(work) ?? lease!.Path;
             var scratch = Path.Combine(folder, "home");
             try
             {
@@ -64,7 +66,7 @@ internal static class ServeBenchCommand
             }
             finally
             {
-                if (parse.GetValue(work) is null && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+                lease?.Dispose();
             }
             return 0;
         });

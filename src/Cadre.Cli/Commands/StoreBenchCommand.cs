@@ -19,7 +19,9 @@ internal static class StoreBenchCommand
         {
             var (name, count, gib) = (parse.GetRequiredValue(baseName), parse.GetValue(versions), parse.GetValue(size));
             if (count < 1 || gib < 0) throw new CadreException("--versions must be at least 1 and --size-gb at least 0");
-            var folder = parse.GetValue(work) ?? Path.Combine(context.Home, "tmp", "bench-store-" + Guid.NewGuid().ToString("N")[..8]);
+            // A default scratch folder is held while the bench runs (a gc meanwhile leaves it) and removed afterwards.
+            var lease = parse.GetValue(work) is null ? Store.StagingLease.Create(context.Home, "bench-store") : null;
+            var folder = parse.GetValue(work) ?? lease!.Path;
             var scratch = Path.Combine(folder, "home");
             try
             {
@@ -36,7 +38,7 @@ internal static class StoreBenchCommand
             }
             finally
             {
-                if (parse.GetValue(work) is null && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+                lease?.Dispose();
             }
             return 0;
         });

@@ -17,7 +17,7 @@ internal static class StoreCommands
             var store = new SpecialistCatalog(context.Home).Store;
             var r = store.Gc();
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"gc: kept {Plural.Of(r.Reachable, "reachable object")}; removed {Plural.Of(r.RemovedObjects, "object")} ({Plural.Of(r.RemovedBytes, "byte")}), {Plural.Of(r.RemovedTemporary, "temporary file")}, {Plural.Of(r.RemovedCheckouts, "stale checkout")}"));
+                $"gc: kept {Plural.Of(r.Reachable, "reachable object")}; removed {Plural.Of(r.RemovedObjects, "object")} ({Plural.Of(r.RemovedBytes, "byte")}), {Plural.Of(r.RemovedTemporary, "temporary entry", "temporary entries")} ({Plural.Of(r.RemovedTemporaryBytes, "byte")}), {Plural.Of(r.RemovedCheckouts, "stale checkout")}"));
             return 0;
         });
         return command;

@@ -49,6 +49,11 @@ internal static class TrainCommand
                 {
                     outcome = trainer.Train(s, options, cancel);
                 }
+                catch (TrainingNotStoredException e)
+                {
+                    bar.Clear();
+                    throw new CadreException($"{e.Message}; store it (no training again) with: cadre train {parse.GetRequiredValue(spec)} --only {s.Name} --resume");
+                }
                 catch (OperationCanceledException)
                 {
                     bar.Clear();

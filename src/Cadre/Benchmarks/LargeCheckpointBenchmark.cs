@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Cadre.Specialists;
+using Cadre.Store;
 using Cadre.Training;
 using Cadre.Training.Spec;
 
@@ -113,8 +114,8 @@ public static class LargeCheckpointBenchmark
 
     private static (double Seconds, long Peak) Child(IReadOnlyList<string> cadre, string home, string[] args)
     {
-        var peakFile = Path.Combine(home, "tmp", "peak-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.GetDirectoryName(peakFile)!);
+        using var peak = StagingLease.Create(home, "peak", folder: false); // the child writes it; removed on dispose
+        var peakFile = peak.Path;
         var info = new ProcessStartInfo(cadre[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in cadre.Skip(1).Concat(args)) info.ArgumentList.Add(a);
         info.Environment["CADRE_HOME"] = home;
@@ -127,8 +128,6 @@ public static class LargeCheckpointBenchmark
         var seconds = watch.Elapsed.TotalSeconds;
         if (p.ExitCode != 0)
             throw new CadreException($"cadre {string.Join(' ', args)} failed ({p.ExitCode}): {stderr.Result.Trim()} {stdout.Result.Trim()}");
-        var peak = File.Exists(peakFile) ? long.Parse(File.ReadAllText(peakFile).Trim(), CultureInfo.InvariantCulture) : -1;
-        File.Delete(peakFile);
-        return (seconds, peak);
+        return (seconds, File.Exists(peakFile) ? long.Parse(File.ReadAllText(peakFile).Trim(), CultureInfo.InvariantCulture) : -1);
     }
 }

@@ -78,8 +78,8 @@ public sealed class RouterCatalog(string home)
     public void Save(RouterRecord record, IReadOnlyDictionary<string, Tensor> tensors)
     {
         BaseCatalog.ValidateName(record.Name, "router");
-        var staging = Path.Combine(home, "tmp", "router-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(staging);
+        using var lease = StagingLease.Create(home, "router"); // held until moved into place: gc leaves it alone
+        var staging = lease.Path;
         try
         {
             SafetensorsWriter.Write(Path.Combine(staging, RouterRecord.TensorsFile), tensors,

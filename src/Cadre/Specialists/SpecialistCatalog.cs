@@ -62,26 +62,20 @@ public sealed class SpecialistCatalog(string home)
 
     /// <summary>
     /// Writes the record and lets <paramref name="writeFiles"/> add tensors into a staging folder, then records it as
-    /// a new version (its message saying where it came from) and makes it HEAD.
+    /// a new version (its message saying where it came from) and makes it HEAD. A commit that meets a busy store or
+    /// an IO error is tried again (<see cref="StoreRetry"/>).
     /// </summary>
-    public VersionInfo Save(SpecialistRecord record, Action<string> writeFiles, string message)
+    public VersionInfo Save(SpecialistRecord record, Action<string> writeFiles, string message, Action<string>? log = null)
     {
         Refs.CheckName(record.Name);
         Migrate();
-        var staging = Path.Combine(home, "tmp", "specialist-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(staging);
-        try
-        {
-            writeFiles(staging);
-            File.WriteAllText(Path.Combine(staging, SpecialistRecord.FileName), JsonSerializer.Serialize(record, Json));
-            var (version, _) = Store.Commit(record.Name, staging, BaseOf(record), message);
-            Store.Adopt(version, staging); // the staged files are the version's: no need to rebuild them on first read
-            return version;
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
+        using var lease = StagingLease.Create(home, "specialist"); // held until stored: gc leaves it alone
+        var staging = lease.Path;
+        writeFiles(staging);
+        File.WriteAllText(Path.Combine(staging, SpecialistRecord.FileName), JsonSerializer.Serialize(record, Json));
+        var (version, _) = StoreRetry.Run(() => Store.Commit(record.Name, staging, BaseOf(record), message), log);
+        Store.Adopt(version, staging); // the staged files are the version's: no need to rebuild them on first read
+        return version;
     }
 
     public static StoreBase BaseOf(SpecialistRecord record) =>
@@ -126,9 +120,8 @@ public sealed class SpecialistCatalog(string home)
             if (!File.Exists(file) || Store.HasSpecialist(name)) continue;
             var record = Read(file);
             Store.Commit(name, folder, BaseOf(record), $"migrated from {folder}");
-            var trash = Path.Combine(home, "tmp", "migrated-" + Guid.NewGuid().ToString("N")[..12]);
-            Directory.CreateDirectory(Path.GetDirectoryName(trash)!);
-            try { Directory.Move(folder, trash); Directory.Delete(trash, recursive: true); }
+            using var trash = StagingLease.Create(home, "migrated", folder: false); // removed when disposed
+            try { Directory.Move(folder, trash.Path); }
             catch (DirectoryNotFoundException) { } // another process migrated it meanwhile
         }
         if (!Directory.EnumerateFileSystemEntries(LegacyFolder).Any()) Directory.Delete(LegacyFolder);

@@ -34,7 +34,8 @@ public static class SpecialistMerger
         using var scope = NewDisposeScope();
         var baseState = encoder?.Module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach(), StringComparer.Ordinal);
         var sources = new List<IDisposable>();
-        var staging = Path.Combine(home, "tmp", "merge-" + Guid.NewGuid().ToString("N")[..12]);
+        using var lease = StagingLease.Create(home, "merge", folder: false); // held until merged: gc leaves it alone
+        var staging = lease.Path;
         try
         {
             var vectors = plan.Inputs.Select((r, i) => Track(sources, TaskVectorSource.Open(r.Name, r.Method, plan.Folders[i], baseState))).ToList();
@@ -93,7 +94,6 @@ public static class SpecialistMerger
         finally
         {
             foreach (var s in sources) s.Dispose();
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
     }
 

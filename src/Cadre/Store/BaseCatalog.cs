@@ -69,13 +69,12 @@ public sealed partial class BaseCatalog(string home)
         return List().FirstOrDefault(b => b.ContentHash == contentHash) ?? Get(name);
     }
 
-    /// <summary>A fresh staging folder on the same file system, so that <see cref="Commit"/> is one rename.</summary>
-    public string CreateStaging()
-    {
-        var staging = Path.Combine(Home, "tmp", "import-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(staging);
-        return staging;
-    }
+    /// <summary>
+    /// A fresh staging folder on the same file system, so that <see cref="Commit"/> is one rename. It is held (see
+    /// <see cref="StagingLease"/>) until <see cref="Commit"/> or <see cref="StagingLease.Release"/>: gc leaves it alone
+    /// while this process lives, and removes it once the process is gone.
+    /// </summary>
+    public string CreateStaging() => StagingLease.CreateHeld(Home, "import");
 
     /// <summary>Writes the record into the staging folder and moves it into place atomically.</summary>
     public void Commit(string staging, BaseRecord record, bool replace)
@@ -94,10 +93,12 @@ public sealed partial class BaseCatalog(string home)
             var old = target + ".old-" + Guid.NewGuid().ToString("N")[..8];
             Directory.Move(target, old);
             Directory.Move(staging, target);
+            StagingLease.Release(staging);
             Directory.Delete(old, recursive: true);
             return;
         }
         Directory.Move(staging, target);
+        StagingLease.Release(staging);
     }
 
     private static BaseRecord ReadRecord(string file)

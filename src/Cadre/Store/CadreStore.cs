@@ -58,7 +58,7 @@ public sealed partial class CadreStore
             return;
         }
         if (!create) return;
-        Directory.CreateDirectory(Root);
+        using var writing = StoreLock.Acquire(Root, StoreLock.ObjectsLock, shared: true); // gc empties store/tmp
         Directory.CreateDirectory(Objects.TmpFolder);
         var tmp = Path.Combine(Objects.TmpFolder, "store-" + Guid.NewGuid().ToString("N"));
         File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(new FormatRecord(CurrentVersion, "cadre-store")));

@@ -7,7 +7,7 @@ public sealed record VerifyReport(int Objects, int Versions, int Bases, IReadOnl
 }
 
 /// <summary>What <see cref="CadreStore.Gc"/> removed.</summary>
-public sealed record GcReport(int Reachable, int RemovedObjects, long RemovedBytes, int RemovedTemporary, int RemovedCheckouts);
+public sealed record GcReport(int Reachable, int RemovedObjects, long RemovedBytes, int RemovedTemporary, long RemovedTemporaryBytes, int RemovedCheckouts);
 
 /// <summary>Reachability, garbage collection and verification.</summary>
 public sealed partial class CadreStore
@@ -99,7 +99,8 @@ public sealed partial class CadreStore
     }
 
     /// <summary>
-    /// Removes every object no root reaches, every leftover temporary file, and the checked-out folders of versions
+    /// Removes every object no root reaches, every leftover temporary file (all of <c>store/tmp</c>; in
+    /// <c>CADRE_HOME/tmp</c> those no live process holds), and the checked-out folders of versions
     /// that no longer exist. Holds both locks exclusively, so no commit or bundle apply is writing meanwhile; refuses
     /// to delete anything when the store has a missing or unreadable object (it could not know what that object holds).
     /// </summary>
@@ -113,7 +114,7 @@ public sealed partial class CadreStore
         if (problems.Count > 0)
             throw new CadreException($"gc refused: the store has problems (run cadre verify): {string.Join("; ", problems.Take(5))}");
         int removed = 0, temporary = 0, checkouts = 0;
-        long bytes = 0;
+        long bytes = 0, temporaryBytes = 0;
         foreach (var id in Objects.All().ToList())
         {
             if (reachable.Contains(id)) continue;
@@ -121,12 +122,27 @@ public sealed partial class CadreStore
             Objects.Delete(id);
             removed++;
         }
+        // store/tmp is written only under objects.lock or refs.lock, both held here: all of it is garbage.
         if (Directory.Exists(Objects.TmpFolder))
             foreach (var entry in Directory.EnumerateFileSystemEntries(Objects.TmpFolder).ToList())
             {
-                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true); else File.Delete(entry);
+                if (Directory.Exists(entry))
+                {
+                    temporaryBytes += new DirectoryInfo(entry).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+                    Directory.Delete(entry, recursive: true);
+                }
+                else
+                {
+                    temporaryBytes += new FileInfo(entry).Length;
+                    File.Delete(entry);
+                }
                 temporary++;
             }
+        // CADRE_HOME/tmp holds staging that lives outside the store locks (an import's copy, a merge): only entries
+        // whose owner is gone (StagingLease).
+        var (staged, stagedBytes) = StagingLease.Sweep(StagingLease.Folder(Home));
+        temporary += staged;
+        temporaryBytes += stagedBytes;
         if (Directory.Exists(CheckoutsFolder))
             foreach (var folder in Directory.GetDirectories(CheckoutsFolder))
                 if (!reachable.Contains(Path.GetFileName(folder)))
@@ -134,6 +150,6 @@ public sealed partial class CadreStore
                     Directory.Delete(folder, recursive: true);
                     checkouts++;
                 }
-        return new GcReport(reachable.Count, removed, bytes, temporary, checkouts);
+        return new GcReport(reachable.Count, removed, bytes, temporary, temporaryBytes, checkouts);
     }
 }

@@ -1,70 +1,44 @@
-using System.Runtime.InteropServices;
-
 namespace Cadre.Store;
 
 /// <summary>
-/// Advisory locks (flock) on files of the store folder. The kernel drops a lock when its holder dies, so a killed
-/// process never leaves the store locked. Two locks, always taken in this order so that no two processes deadlock:
+/// Advisory locks (flock, see <see cref="FileLock"/>) on files of the store folder. The kernel drops a lock when its
+/// holder dies, so a killed process never leaves the store locked. Two locks, always taken in this order so that no
+/// two processes deadlock:
 /// <list type="number">
 /// <item><c>objects.lock</c>: shared by every process that writes objects it has not yet referenced (a commit, a
 /// bundle apply), exclusive for <c>cadre gc</c>, which must not delete an object that is about to be referenced.</item>
 /// <item><c>refs.lock</c>: exclusive for every change to refs, and for gc.</item>
 /// </list>
-/// A waiter gives up after <see cref="Timeout"/> with a clear message.
+/// A process that finds a lock held waits for it (polling) up to <see cref="Timeout"/>, then fails with a
+/// <see cref="StoreBusyException"/> naming the lock.
 /// </summary>
-public sealed partial class StoreLock : IDisposable
+public sealed class StoreLock : IDisposable
 {
     public const string ObjectsLock = "objects.lock";
     public const string RefsLock = "refs.lock";
 
-    public static TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(120);
+    /// <summary>How long a process waits for a lock: 120 s by default, <c>CADRE_LOCK_TIMEOUT</c> (seconds) overrides.</summary>
+    public static TimeSpan Timeout { get; set; } = DefaultTimeout();
 
-    private readonly FileStream _file;
+    private readonly FileLock _lock;
 
-    private StoreLock(FileStream file) => _file = file;
+    private StoreLock(FileLock held) => _lock = held;
 
-    public static StoreLock Acquire(string root, string name, bool shared = false)
+    public static StoreLock Acquire(string root, string name, bool shared = false, TimeSpan? timeout = null)
     {
         Directory.CreateDirectory(root);
-        var path = Path.Combine(root, name);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        try
-        {
-            var deadline = DateTime.UtcNow + Timeout;
-            var wait = 5;
-            while (!TryLock(file, shared))
-            {
-                if (DateTime.UtcNow > deadline)
-                    throw new CadreException($"{root}: the store is busy ({name} held by another Cadre process for over {Timeout.TotalSeconds:F0} s)");
-                Thread.Sleep(wait);
-                wait = Math.Min(wait * 2, 100);
-            }
-            return new StoreLock(file);
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
+        var wait = timeout ?? Timeout;
+        var held = FileLock.Acquire(Path.Combine(root, name), shared, wait)
+                   ?? throw new StoreBusyException($"{root}: the store is busy ({name} held by another Cadre process for over {wait.TotalSeconds:F1} s; CADRE_LOCK_TIMEOUT sets how long to wait)");
+        return new StoreLock(held);
     }
 
-    private static bool TryLock(FileStream file, bool shared)
-    {
-        if (OperatingSystem.IsWindows())
-            return true; // FileShare already excludes other writers there; Cadre's supported platform is Linux
-        var fd = (int)file.SafeFileHandle.DangerousGetHandle();
-        if (Flock(fd, (shared ? LockShared : LockExclusive) | LockNonBlocking) == 0)
-            return true;
-        var errno = Marshal.GetLastPInvokeError();
-        return errno is EWouldBlock or EInterrupted ? false
-            : throw new IOException($"{file.Name}: flock failed (errno {errno})");
-    }
+    public void Dispose() => _lock.Dispose(); // closing the descriptor releases the lock
 
-    public void Dispose() => _file.Dispose(); // closing the descriptor releases the lock
-
-    private const int LockShared = 1, LockExclusive = 2, LockNonBlocking = 4;
-    private const int EWouldBlock = 11, EInterrupted = 4;
-
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static partial int Flock(int fd, int operation);
+    private static TimeSpan DefaultTimeout() =>
+        double.TryParse(Environment.GetEnvironmentVariable("CADRE_LOCK_TIMEOUT"), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
+            ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(120);
 }
+
+/// <summary>A store lock stayed held by another process past <see cref="StoreLock.Timeout"/>: trying again later may succeed.</summary>
+public sealed class StoreBusyException(string message) : CadreException(message);

@@ -16,6 +16,18 @@ namespace Cadre.Training;
 /// <summary>What one specialist's training produced, for the summary the CLI prints.</summary>
 public sealed record TrainOutcome(SpecialistRecord Record, DataCheckReport Check, IReadOnlyList<EpochLog> Epochs, bool Resumed, VersionInfo Version);
 
+/// <summary>
+/// Training finished but storing the specialist failed (after <see cref="StoreRetry"/>'s tries): the trained weights
+/// are kept as a finished checkpoint in <see cref="CheckpointFolder"/>, which a run with
+/// <see cref="TrainOptions.Resume"/> stores without training again.
+/// </summary>
+public sealed class TrainingNotStoredException(string name, string checkpointFolder, Exception inner)
+    : CadreException($"trained specialist '{name}' could not be stored ({inner.Message}); its weights are kept in {checkpointFolder}", inner)
+{
+    public string Name { get; } = name;
+    public string CheckpointFolder { get; } = checkpointFolder;
+}
+
 /// <summary>Callbacks and switches of one training run.</summary>
 public sealed record TrainOptions
 {
@@ -78,13 +90,15 @@ public sealed class SpecialistTrainer(string home)
         var learningRate = spec.Training.LearningRateFor(method);
         var metric = spec.Training.MetricFor(spec.Task);
         var headLearningRate = spec.Training.HeadLearningRateFor(method);
-        var result = TrainingLoop.Run(source, head, new LoopInputs(objective, fit.Examples, lengths, validation, spec.Training, learningRate, metric)
+        var checkpoint = new TrainingCheckpoint(CheckpointFolder(spec.Name));
+        var inputs = new LoopInputs(objective, fit.Examples, lengths, validation, spec.Training, learningRate, metric)
         {
             HeadLearningRate = headLearningRate,
             OnEpoch = options.OnEpoch, OnStep = options.OnStep, Progress = options.Progress, Resume = options.Resume,
-            Checkpoint = new TrainingCheckpoint(CheckpointFolder(spec.Name)),
+            Checkpoint = checkpoint, KeepCheckpoint = true, // deleted below, once the specialist is stored
             Fingerprint = Fingerprint(spec, dataHashes, baseRecord.ContentHash),
-        }, cancel);
+        };
+        var result = TrainingLoop.Run(source, head, inputs, cancel);
 
         var seconds = result.Resumed ? result.Seconds : watch.Elapsed.TotalSeconds;
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["validation"] = result.Validation.Summary() };
@@ -117,14 +131,25 @@ public sealed class SpecialistTrainer(string home)
         var (metricName, metricValue) = MetricText.Headline(headline.Item2);
         var message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"train {method} on {baseRecord.Name} ({train.Count} rows, {result.Epochs.Count} epochs): {headline.Item1} {metricName} {metricValue:F4}");
-        var version = new SpecialistCatalog(home).Save(record, folder =>
+        VersionInfo version;
+        try
         {
-            SafetensorsWriter.Write(Path.Combine(folder, SpecialistRecord.HeadFile), head.state_dict(),
-                                    new Dictionary<string, string> { ["format"] = "cadre", ["method"] = method });
-            if (adapter is not null)
-                AdapterFiles.Save(adapter, folder);
-            routing.Write(folder);
-        }, message);
+            version = new SpecialistCatalog(home).Save(record, folder =>
+            {
+                SafetensorsWriter.Write(Path.Combine(folder, SpecialistRecord.HeadFile), head.state_dict(),
+                                        new Dictionary<string, string> { ["format"] = "cadre", ["method"] = method });
+                if (adapter is not null)
+                    AdapterFiles.Save(adapter, folder);
+                routing.Write(folder);
+            }, message, log);
+        }
+        catch (Exception e) when (e is CadreException or IOException or UnauthorizedAccessException)
+        {
+            // Never lose a run to a busy or failing store: keep the trained weights where --resume finds them.
+            TrainingLoop.SaveFinished(inputs, source, head, result);
+            throw new TrainingNotStoredException(spec.Name, checkpoint.Folder, e);
+        }
+        checkpoint.Delete();
         return new TrainOutcome(record, check, result.Epochs, result.Resumed, version);
     }
 

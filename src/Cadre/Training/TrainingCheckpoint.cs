@@ -27,7 +27,8 @@ public sealed record CheckpointState
 
 /// <summary>
 /// A resumable training run on disk: <c>state.json</c>, <c>current.safetensors</c> (head and adapter now),
-/// <c>best.safetensors</c> (the best epoch so far) and <c>optimizer.bin</c> (AdamW's moments). Written to a
+/// <c>best.safetensors</c> (the best epoch so far) and <c>optimizer.bin</c> (AdamW's moments; absent when the run
+/// finished and only its storing failed: then no epoch is left and resuming stores it). Written to a
 /// temporary folder and swapped in, so an interrupted save never leaves a half checkpoint.
 /// </summary>
 public sealed class TrainingCheckpoint(string folder)
@@ -42,7 +43,7 @@ public sealed class TrainingCheckpoint(string folder)
     public bool Exists => File.Exists(Path.Combine(Folder, "state.json"));
 
     public void Save(CheckpointState state, IReadOnlyDictionary<string, Tensor> current, IReadOnlyDictionary<string, Tensor>? best,
-                     TorchSharp.Modules.OptimizerHelper optimizer)
+                     TorchSharp.Modules.OptimizerHelper? optimizer)
     {
         var temp = Folder + ".saving";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
@@ -53,7 +54,7 @@ public sealed class TrainingCheckpoint(string folder)
             if (best is not null)
                 SafetensorsWriter.Write(Path.Combine(temp, "best.safetensors"), best.Select(p => KeyValuePair.Create(p.Key, p.Value.contiguous())));
         }
-        optimizer.save_state_dict(Path.Combine(temp, "optimizer.bin"));
+        optimizer?.save_state_dict(Path.Combine(temp, "optimizer.bin")); // none for a finished run: no step is left
         File.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(state, Json));
         var old = Folder + ".old";
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
@@ -81,7 +82,11 @@ public sealed class TrainingCheckpoint(string folder)
         return reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name), StringComparer.Ordinal);
     }
 
-    public void LoadOptimizer(TorchSharp.Modules.OptimizerHelper optimizer) => optimizer.load_state_dict(Path.Combine(Folder, "optimizer.bin"));
+    public void LoadOptimizer(TorchSharp.Modules.OptimizerHelper optimizer)
+    {
+        var path = Path.Combine(Folder, "optimizer.bin");
+        if (File.Exists(path)) optimizer.load_state_dict(path); // absent in a finished run's checkpoint
+    }
 
     public void Delete()
     {

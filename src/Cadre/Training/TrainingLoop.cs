@@ -29,6 +29,11 @@ public sealed record LoopInputs(
     /// <summary>Identifies the spec and data; a checkpoint with another fingerprint is not resumed.</summary>
     public string Fingerprint { get; init; } = "";
     public bool Resume { get; init; }
+    /// <summary>
+    /// Leave the last checkpoint when the run finishes: the caller deletes it once it has stored the result, and
+    /// saves the finished run there (<see cref="TrainingLoop.SaveFinished"/>) when it could not.
+    /// </summary>
+    public bool KeepCheckpoint { get; init; }
 }
 
 /// <summary>
@@ -145,7 +150,7 @@ public static class TrainingLoop
             var validation = Validate(source, head, input);
             var seconds = state.Seconds + watch.Elapsed.TotalSeconds;
             var rate = epochs.Count == 0 ? 0 : epochs.Average(e => e.ExamplesPerSecond);
-            input.Checkpoint?.Delete();
+            if (!input.KeepCheckpoint) input.Checkpoint?.Delete();
             return new LoopResult(state.BestEpoch, validation, epochs, seconds, rate, resumed);
         }
         finally
@@ -181,6 +186,21 @@ public static class TrainingLoop
                 value.copy_(saved["head." + key]);
         source.Restore(saved.Where(p => p.Key.StartsWith("source.", StringComparison.Ordinal))
                             .ToDictionary(p => p.Key["source.".Length..], p => p.Value));
+    }
+
+    /// <summary>
+    /// Saves a finished run (the head and source hold its best weights) as a checkpoint with no epoch left, so that
+    /// <see cref="LoopInputs.Resume"/> returns it without training again: for a result that could not be stored.
+    /// </summary>
+    public static void SaveFinished(LoopInputs input, IFeatureSource source, ClassifierHead head, LoopResult result)
+    {
+        if (input.Checkpoint is null) return;
+        using var current = new TensorSet(Snapshot(source, head));
+        input.Checkpoint.Save(new CheckpointState
+        {
+            Fingerprint = input.Fingerprint, Epoch = input.Spec.Epochs + 1, Epochs = result.Epochs,
+            BestEpoch = result.BestEpoch, Seconds = result.Seconds,
+        }, current.Tensors, current.Tensors, optimizer: null);
     }
 
     private static void SaveCheckpoint(LoopInputs input, IFeatureSource source, ClassifierHead head,

@@ -15,7 +15,7 @@ public static class BaseImporter
     public static BaseRecord ImportNpm(BaseCatalog catalog, string spec, string name, bool replace)
     {
         PrepareName(catalog, name, replace);
-        var download = Path.Combine(catalog.Home, "tmp", "npm-" + Guid.NewGuid().ToString("N")[..12]);
+        var download = StagingLease.CreateHeld(catalog.Home, "npm");
         try
         {
             var tgz = NpmPack.Fetch(spec, download);
@@ -24,6 +24,7 @@ public static class BaseImporter
         finally
         {
             TryDelete(download);
+            StagingLease.Release(download);
         }
     }
 
@@ -99,6 +100,7 @@ public static class BaseImporter
         catch
         {
             TryDelete(staging);
+            StagingLease.Release(staging);
             throw;
         }
     }

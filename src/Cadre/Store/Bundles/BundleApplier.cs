@@ -250,14 +250,18 @@ public static class BundleApplier
         var catalog = new BaseCatalog(store.Home);
         if (catalog.Contains(baseAs)) return;
         var staging = catalog.CreateStaging();
-        Snapshots.Materialize(store.Objects, BaseEntry.Parse(store.Objects.ReadAll(header.BaseEntry!, 1 << 20), "base entry").Manifest, staging);
-        var record = Path.Combine(staging, BaseRecord.FileName);
-        if (baseAs != header.Base.Name && File.Exists(record) && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record)) is System.Text.Json.Nodes.JsonObject json)
+        try
         {
-            json["name"] = baseAs; // the snapshot's base.json names it as the sender did; here it goes by --base-name
-            File.WriteAllText(record, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            Snapshots.Materialize(store.Objects, BaseEntry.Parse(store.Objects.ReadAll(header.BaseEntry!, 1 << 20), "base entry").Manifest, staging);
+            var record = Path.Combine(staging, BaseRecord.FileName);
+            if (baseAs != header.Base.Name && File.Exists(record) && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record)) is System.Text.Json.Nodes.JsonObject json)
+            {
+                json["name"] = baseAs; // the snapshot's base.json names it as the sender did; here it goes by --base-name
+                File.WriteAllText(record, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }
+            Directory.CreateDirectory(catalog.BasesFolder);
+            Directory.Move(staging, catalog.FolderOf(baseAs));
         }
-        Directory.CreateDirectory(catalog.BasesFolder);
-        Directory.Move(staging, catalog.FolderOf(baseAs));
+        finally { StagingLease.Release(staging); } // removes what a failure left
     }
 }

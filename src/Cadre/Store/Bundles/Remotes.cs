@@ -25,18 +25,11 @@ public static class Remotes
         var tip = from.Resolve(what);
         var includeBase = to.FindBase(tip.Record.Base) is null && from.FindBase(tip.Record.Base) is not null
                           && !new BaseCatalog(to.Home).List().Any(b => b.ContentHash == tip.Record.Base.ContentHash);
-        var folder = Path.Combine(to.Home, "tmp"); // beside the store, not in store/tmp, which gc empties
-        Directory.CreateDirectory(folder);
-        var file = Path.Combine(folder, "transfer-" + Guid.NewGuid().ToString("N") + ".bundle");
-        try
-        {
-            BundleWriter.Write(from, tip, since: null, includeBase, file, receiverHas: to.Objects.HasLocal,
-                               branch: what.Rev is { } rev && from.Branches(what.Name).Any(b => b.Name == rev) ? rev : null);
-            return BundleApplier.Apply(to, file, force, baseName, repeat: "the same pull or push with");
-        }
-        finally
-        {
-            if (File.Exists(file)) File.Delete(file);
-        }
+        // Beside the store, not in store/tmp, which gc empties; held so that gc leaves it alone while we run.
+        using var lease = StagingLease.Create(to.Home, "transfer", folder: false, suffix: ".bundle");
+        var file = lease.Path;
+        BundleWriter.Write(from, tip, since: null, includeBase, file, receiverHas: to.Objects.HasLocal,
+                           branch: what.Rev is { } rev && from.Branches(what.Name).Any(b => b.Name == rev) ? rev : null);
+        return BundleApplier.Apply(to, file, force, baseName, repeat: "the same pull or push with");
     }
 }
