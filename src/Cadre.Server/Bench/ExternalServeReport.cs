@@ -58,14 +58,15 @@ public static class ExternalServeReport
         sb.AppendLine($"Load average (1, 5, 15 min) at the start: {run.LoadAverageStart}; at the end: {run.LoadAverageEnd}. "
                       + "The figures count only if both stay well under the number of cores (nothing else running).").AppendLine();
         sb.AppendLine(setup).AppendLine();
-        sb.AppendLine("| specialists | mode | offered req/s | achieved req/s | sent | ok | 429 | 504 | other errors | p50 ms | p99 ms | max ms |");
-        sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| specialists | mode | offered req/s | achieved req/s | sent | ok | 429 | 504 | other errors | p50 ms | p99 ms | max ms | client lag p99 ms |");
+        sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (n, mode, r) in run.Rows)
             sb.AppendLine($"| {n:N0} | {mode} | {F(r.OfferedRate)} | {F(r.AchievedRate)} | {r.Sent:N0} | {r.Ok:N0} | {r.ErrorsWith("429"):N0} | "
-                          + $"{r.ErrorsWith("504"):N0} | {r.OtherErrors:N0} | {F(r.P50Ms)} | {F(r.P99Ms)} | {F(r.MaxMs)} |");
+                          + $"{r.ErrorsWith("504"):N0} | {r.OtherErrors:N0} | {F(r.P50Ms)} | {F(r.P99Ms)} | {F(r.MaxMs)} | {(r.Tool == "wrk" ? "–" : F(r.SendLagP99Ms))} |");
         sb.AppendLine();
         foreach (var (mode, text) in Modes) sb.AppendLine($"- `{mode}`: {text}.");
-        sb.AppendLine("- Latency percentiles are over the 2xx answers; errors are counted by status (other: any other status, or no answer).");
+        sb.AppendLine("- Latency percentiles are over the 2xx answers; errors are counted by status (other: any other status, or no answer). "
+                      + "Client lag: how late the open-loop client itself sent (p99); when it is a large part of the latency, the client, not the server, fell behind.");
         foreach (var s in run.Skipped) sb.AppendLine($"- Not run: {s}");
         var below = run.Rows.Where(r => r.Mode == Below).OrderBy(r => r.Specialists).ToList();
         if (below.Count > 0)
