@@ -18,8 +18,28 @@ internal static partial class ServeExternalBenchCommand
     /// <summary>The offered rate of the above-saturation row when wrk could not measure saturation first.</summary>
     private const double ProbeRate = 2000;
 
+    private const int DefaultClientConnections = 1024;
+
     private sealed record Settings(int[] Counts, double Seconds, double Warmup, double Fraction, double? BelowRate, double AboveFactor,
-                                   double? AboveRate, int Connections, int WrkThreads, int ClientConnections, string[] Modes, string[] ServeArgs);
+                                   double? AboveRate, int Connections, int WrkThreads, int ClientConnections, string[] Modes, string[] ServeArgs)
+    {
+        /// <summary>Every problem at once, before anything is trained or started.</summary>
+        public IReadOnlyList<string> Validate(bool haveWrk)
+        {
+            var errors = new List<string>();
+            if (Counts.Length == 0 || Counts[0] < 1) errors.Add("--counts must be positive numbers");
+            if (!(Seconds >= 1) || !(Warmup >= 0)) errors.Add("--seconds must be at least 1 and --warmup not negative");
+            if (!(Fraction > 0) || BelowRate is <= 0 || !(AboveFactor > 0) || AboveRate is <= 0) errors.Add("--fraction, --rate, --above and --above-rate must be positive");
+            if (Connections < 1 || WrkThreads < 1 || Connections < WrkThreads || ClientConnections < 1)
+                errors.Add("--connections, --wrk-threads and --client-connections must be positive, with at least one connection per wrk thread");
+            if (Modes.Except(AllModes).ToList() is { Count: > 0 } unknown)
+                errors.Add($"--modes: unknown {string.Join(", ", unknown)}; known: {string.Join(", ", AllModes)}");
+            var measuresSaturation = (Modes.Contains(ExternalServeReport.Saturation) && haveWrk) || Modes.Contains(ExternalServeReport.Above);
+            if (Modes.Contains(ExternalServeReport.Below) && BelowRate is null && !measuresSaturation)
+                errors.Add("the below-saturation rate needs a saturation row (wrk installed) or an above row, or an explicit --rate");
+            return errors;
+        }
+    }
 
     public static Command Create(CliContext context)
     {
@@ -33,7 +53,7 @@ internal static partial class ServeExternalBenchCommand
         var aboveRate = new Option<double?>("--above-rate") { Description = $"Above-saturation rate in requests/s (default: --above x saturation; {ProbeRate} without wrk)." };
         var connections = new Option<int>("--connections") { Description = "wrk's connections (its concurrency).", DefaultValueFactory = _ => 32 };
         var wrkThreads = new Option<int>("--wrk-threads") { Description = "wrk's threads.", DefaultValueFactory = _ => 2 };
-        var clientConnections = new Option<int>("--client-connections") { Description = "The open-loop client's connections at most.", DefaultValueFactory = _ => 1024 };
+        var clientConnections = new Option<int>("--client-connections") { Description = "The open-loop client's connections at most.", DefaultValueFactory = _ => DefaultClientConnections };
         var modes = new Option<string>("--modes") { Description = "Rows to run per N.", DefaultValueFactory = _ => string.Join(',', AllModes) };
         var serveArgs = new Option<string?>("--serve-options") { Description = "Extra options for cadre serve, e.g. \"--batch-wait-ms 2\"." };
         var work = new Option<string?>("--work") { Description = "Scratch folder (default: under CADRE_HOME/tmp; removed afterwards unless given)." };
@@ -48,7 +68,7 @@ internal static partial class ServeExternalBenchCommand
                                  parse.GetValue(clientConnections), parse.GetRequiredValue(modes).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                                  (parse.GetValue(serveArgs) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries));
             var wrk = WrkLoad.Find();
-            Validate(s, wrk is not null);
+            if (s.Validate(wrk is not null) is { Count: > 0 } errors) throw new CadreException(string.Join("; ", errors));
             var name = parse.GetRequiredValue(baseName);
             var folder = parse.GetValue(work) ?? Path.Combine(context.Home, "tmp", "bench-serve-external-" + Guid.NewGuid().ToString("N")[..8]);
             try
@@ -63,9 +83,7 @@ internal static partial class ServeExternalBenchCommand
                 foreach (var n in s.Counts)
                     await bench.OneCountAsync(scratch, n, cancel);
                 var run = new ExternalServeRun(loadStart, ExternalServeReport.LoadAverage(), bench.Rows, bench.Servers, bench.Skipped);
-                var line = $"cadre bench serve-external --base {name} --counts {string.Join(',', s.Counts)} --seconds {I(s.Seconds)} --warmup {I(s.Warmup)} "
-                           + (s.BelowRate is { } br ? $"--rate {I(br)}" : $"--fraction {I(s.Fraction)}")
-                           + (parse.GetValue(results) is { } rf ? $" --results {rf}" : "");
+                var line = CommandLine(name, s, parse.GetValue(results));
                 var md = ExternalServeReport.Markdown(run, line, Setup(name, s, bench));
                 context.Out.WriteLine(md);
                 if (parse.GetValue(json) is { } jf) await File.WriteAllTextAsync(jf, JsonSerializer.Serialize(run, JsonOptions), cancel);
@@ -89,21 +107,18 @@ internal static partial class ServeExternalBenchCommand
         [.. text.Split(',').Select(s => int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
                  : throw new CadreException($"--counts: '{s.Trim()}' is not a whole number (e.g. --counts 1,1000)")).Distinct().Order()];
 
-    /// <summary>Every problem at once, before anything is trained or started.</summary>
-    private static void Validate(Settings s, bool haveWrk)
+    /// <summary>The command that reproduces the run: every setting that shapes the figures, defaults included where they matter.</summary>
+    private static string CommandLine(string baseName, Settings s, string? results)
     {
-        var errors = new List<string>();
-        if (s.Counts.Length == 0 || s.Counts[0] < 1) errors.Add("--counts must be positive numbers");
-        if (!(s.Seconds >= 1) || !(s.Warmup >= 0)) errors.Add("--seconds must be at least 1 and --warmup not negative");
-        if (!(s.Fraction > 0) || s.BelowRate is <= 0 || !(s.AboveFactor > 0) || s.AboveRate is <= 0) errors.Add("--fraction, --rate, --above and --above-rate must be positive");
-        if (s.Connections < 1 || s.WrkThreads < 1 || s.Connections < s.WrkThreads || s.ClientConnections < 1)
-            errors.Add("--connections, --wrk-threads and --client-connections must be positive, with at least one connection per wrk thread");
-        if (s.Modes.Except(AllModes).ToList() is { Count: > 0 } unknown)
-            errors.Add($"--modes: unknown {string.Join(", ", unknown)}; known: {string.Join(", ", AllModes)}");
-        var measuresSaturation = (s.Modes.Contains(ExternalServeReport.Saturation) && haveWrk) || s.Modes.Contains(ExternalServeReport.Above);
-        if (s.Modes.Contains(ExternalServeReport.Below) && s.BelowRate is null && !measuresSaturation)
-            errors.Add("the below-saturation rate needs a saturation row (wrk installed) or an above row, or an explicit --rate");
-        if (errors.Count > 0) throw new CadreException(string.Join("; ", errors));
+        var line = new List<string> { $"cadre bench serve-external --base {baseName} --counts {string.Join(',', s.Counts)} --seconds {I(s.Seconds)} --warmup {I(s.Warmup)}" };
+        line.Add(s.BelowRate is { } below ? $"--rate {I(below)}" : $"--fraction {I(s.Fraction)}");
+        line.Add(s.AboveRate is { } above ? $"--above-rate {I(above)}" : $"--above {I(s.AboveFactor)}");
+        line.Add($"--connections {s.Connections} --wrk-threads {s.WrkThreads}");
+        if (s.ClientConnections != DefaultClientConnections) line.Add($"--client-connections {s.ClientConnections}");
+        if (!s.Modes.SequenceEqual(AllModes)) line.Add($"--modes {string.Join(',', s.Modes)}");
+        if (s.ServeArgs.Length > 0) line.Add($"--serve-options \"{string.Join(' ', s.ServeArgs)}\"");
+        if (results is not null) line.Add($"--results {results}");
+        return string.Join(' ', line);
     }
 
     private static string WriteScript(string folder)

@@ -52,7 +52,8 @@ public static class LoadStatistics
     /// <summary>
     /// Summarizes the samples due at or after <paramref name="warmup"/>. Latency percentiles are over the 2xx answers
     /// (a 429 refused at once would otherwise look fast); the achieved rate is those answers over the time from the
-    /// first measured due time to the last measured answer, so a backlog drained after the schedule ends still counts.
+    /// first measured due time to the last measured answer (at least the scheduled span), so a backlog drained after
+    /// the schedule ends counts in the time it took.
     /// </summary>
     public static LoadResult Summarize(IReadOnlyList<LoadSample> samples, double offeredRate, TimeSpan warmup)
     {
@@ -61,7 +62,8 @@ public static class LoadStatistics
         var errors = measured.Where(s => s.Status is < 200 or >= 300).GroupBy(s => s.Status.ToString(CultureInfo.InvariantCulture))
                              .ToDictionary(g => g.Key, g => (long)g.Count());
         var end = measured.Count == 0 ? warmup : measured.Max(s => s.Due + TimeSpan.FromMilliseconds(s.LatencyMs));
-        var window = (end - warmup).TotalSeconds;
+        // At least the span the schedule covers (count / rate): answers all in time make the achieved rate the offered one.
+        var window = Math.Max((end - warmup).TotalSeconds, offeredRate > 0 ? measured.Count / offeredRate : 0);
         return new LoadResult
         {
             Tool = "open-loop", OfferedRate = offeredRate, AchievedRate = window > 0 ? ok.Count / window : 0, Seconds = window,

@@ -97,12 +97,20 @@ public sealed partial class ServeProcess : IAsyncDisposable
             }));
     }
 
-    /// <summary>SIGTERM, then up to 30 s to drain and exit; killed if it does not. Returns its exit code.</summary>
+    /// <summary>
+    /// SIGTERM, then up to 30 s to drain and exit; killed if it does not. Returns its exit code, or -1 where SIGTERM
+    /// cannot be sent (no kill(1), Windows) and the server was killed instead.
+    /// </summary>
     public async Task<int> StopAsync()
     {
-        if (!_process.HasExited && ChildProcess.Terminate(_process))
+        if (_process.HasExited) return _process.ExitCode;
+        if (!ChildProcess.Terminate(_process))
         {
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            ChildProcess.Stop(_process);
+            return -1;
+        }
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
             try { await _process.WaitForExitAsync(limit.Token); }
             catch (OperationCanceledException) { } // hung: killed below
         }

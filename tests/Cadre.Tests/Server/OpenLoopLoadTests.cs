@@ -57,6 +57,21 @@ public sealed class OpenLoopLoadTests
     }
 
     [Fact]
+    public async Task ABacklogAnsweredAfterTheScheduleStretchesTheWindow()
+    {
+        // The last request (due at 1.9 s) is answered 3 s late: 20 answers over 4.9 s, not over the 2 scheduled seconds.
+        var clock = new ManualClock();
+        var samples = await OpenLoopLoad.RunAsync(i =>
+        {
+            if (i == 19) clock.Advance(TimeSpan.FromSeconds(3));
+            return Task.FromResult(200);
+        }, rate: 10, TimeSpan.FromSeconds(2), clock, TestContext.Current.CancellationToken);
+        var r = LoadStatistics.Summarize(samples, 10, TimeSpan.Zero);
+        Assert.Equal(20 / 4.9, r.AchievedRate, 6);
+        Assert.Equal(3000, r.MaxMs, 6);
+    }
+
+    [Fact]
     public async Task WarmupIsNotCountedAndErrorsAreCountedByStatus()
     {
         var clock = new ManualClock();
@@ -67,8 +82,8 @@ public sealed class OpenLoopLoadTests
         Assert.Equal(20, r.Ok);
         Assert.Equal(new Dictionary<string, long> { ["429"] = 10, ["0"] = 10 }, r.Errors);
         Assert.Equal((10L, 0L, 10L), (r.ErrorsWith("429"), r.ErrorsWith("504"), r.OtherErrors));
-        // 20 answered over the measured window: from 1.00 s to the last due time, 2.95 s.
-        Assert.Equal(20 / 1.95, r.AchievedRate, 6);
+        // 20 answered over the measured window: the two scheduled seconds (the last answer came at 2.95 s, in time).
+        Assert.Equal(10, r.AchievedRate, 6);
         Assert.Equal(20, r.OfferedRate);
     }
 
