@@ -21,6 +21,8 @@ internal static class BenchCommand
         bench.Add(MergeBenchCommand.Create(context));
         bench.Add(ServeBenchCommand.Create(context));
         bench.Add(ServeBenchCommand.CreateRun(context));
+        bench.Add(ServeExternalBenchCommand.Create(context));
+        bench.Add(BenchLoadCommand.Create(context));
         return bench;
     }
 
