@@ -8,7 +8,7 @@ namespace Cadre.Server.Hosting;
 /// <summary>
 /// Turns every failure into a problem-details answer: <see cref="ServingException"/> by its kind (429 with
 /// <c>Retry-After</c>), bad JSON and wrong media types by their binding status, other <see cref="CadreException"/>s
-/// (user-caused, as everywhere in Cadre) as 400, anything else as a 500 that names no internals. Empty error
+/// (user-caused, as everywhere in Cadre) as 400 except a store busy past the lock's wait (503 with <c>Retry-After</c>), anything else as a 500 that names no internals. Empty error
 /// answers (unknown route, wrong method) get a problem body too. A client that went away gets nothing: status 499
 /// in the metrics, no work wasted on writing.
 /// </summary>
@@ -42,6 +42,12 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
         {
             var detail = e.InnerException is JsonException json ? JsonProblems.Describe(context, json) : e.Message;
             await Problems.WriteAsync(context, e.StatusCode, detail);
+        }
+        catch (Cadre.Store.StoreBusyException e)
+        {
+            // Another process holds the store past the lock's wait (a long gc): nothing the client did; try again.
+            var (status, kind) = Problems.Of(ServingErrorKind.Unavailable);
+            await Problems.WriteAsync(context, status, e.Message, kind, TimeSpan.FromSeconds(5));
         }
         catch (CadreException e)
         {

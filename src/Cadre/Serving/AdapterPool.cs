@@ -9,7 +9,7 @@ namespace Cadre.Serving;
 /// A reload swaps in the new version at once; requests already queued hold the old entry, finish on it, and the
 /// last one frees it. An entry is freed only when no queued request holds it.
 /// </summary>
-internal sealed class AdapterPool(string home, ServingOptions options, Func<string, string, ServingBase> baseFor) : IDisposable
+internal sealed class AdapterPool(string home, ServingOptions options, Func<SpecialistRecord, string, ServingBase> baseFor) : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, ServedSpecialist> _hot = new(StringComparer.Ordinal);
@@ -75,7 +75,7 @@ internal sealed class AdapterPool(string home, ServingOptions options, Func<stri
         {
             var (record, version) = found ?? Resolve(name, null);
             var folder = new SpecialistCatalog(home).Store.FolderOf(version);
-            var servingBase = baseFor(record.Base.Name, name);
+            var servingBase = baseFor(record, name);
             ServedSpecialist served;
             lock (servingBase.Lock)
                 served = ServedSpecialist.Load(home, servingBase.Encoder, record, version, folder);

@@ -29,8 +29,26 @@ public sealed partial class SpecialistEngine : ISpecialistService
             throw new CadreException("serving options: " + string.Join("; ", errors));
         _home = home;
         Options = options;
-        _pool = new AdapterPool(home, options, (baseName, specialist) => BaseOf(baseName, specialist).Base);
+        _pool = new AdapterPool(home, options, (record, specialist) => BaseOf(BaseNameOf(record), specialist).Base);
     }
+
+    private readonly ConcurrentDictionary<(string Name, string Content), string> _baseByContent = new();
+
+    /// <summary>
+    /// The base a specialist runs on: the one holding the content it was trained on, under its recorded name or another
+    /// (a base added with <c>cadre bundle apply --base-name</c>), as <c>cadre predict</c> resolves it. A failed look-up is
+    /// not cached, so a base imported while serving is found by the next request.
+    /// </summary>
+    private string BaseNameOf(SpecialistRecord record) => _baseByContent.GetOrAdd((record.Base.Name, record.Base.ContentHash), key =>
+    {
+        BaseRecord found;
+        try { found = new BaseCatalog(_home).ForContent(key.Name, key.Content); }
+        catch (CadreException e) { throw new ServingException(ServingErrorKind.Unavailable, e.Message); }
+        return found.ContentHash == key.Content ? found.Name
+            : throw new ServingException(ServingErrorKind.Unavailable,
+                $"specialist '{record.Name}' was trained on base '{key.Name}' with content {key.Content[..Math.Min(12, key.Content.Length)]}, "
+                + $"but that base here holds {found.ContentHash[..12]} and no base holds the original; import it (cadre base import ... --name NEW)");
+    });
 
     public ServingOptions Options { get; }
 
@@ -72,7 +90,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
                 var heads = served.Heads.Where(h => chosen is null || h.Task.Name == chosen.Name).ToList();
                 var lengths = heads.Select(h => h.Task.Spec.Training.MaxLength).Distinct().ToList();
                 var item = new WorkItem(served, inputs, lengths, w => new PredictResult(Heads(w, heads)), timeout);
-                tasks = ((PredictResult)await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token)).Tasks;
+                tasks = ((PredictResult)await Submit(BaseOf(BaseNameOf(served.Record), served.Name).Batcher, item, timeout.Token)).Tasks;
             }
             CountServed(name, inputs.Count);
             return tasks;
@@ -119,7 +137,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
             else
             {
                 var item = new WorkItem(served, inputs, [length], w => w.Features[length], timeout);
-                rows = (float[][])await Submit(BaseOf(served.Record.Base.Name, served.Name).Batcher, item, timeout.Token);
+                rows = (float[][])await Submit(BaseOf(BaseNameOf(served.Record), served.Name).Batcher, item, timeout.Token);
             }
             Finite(rows, $"specialist '{specialist}'");
             CountServed(specialist, inputs.Count);

@@ -139,4 +139,15 @@ public sealed class ErrorAnswerTests
         var problem = await (await host.Client.PostJson("/v1/specialists/spam/predict", new { inputs = new[] { "x" } })).Problem(400);
         Assert.Contains("choose one", problem.GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task AStoreBusyPastTheLockWaitIsA503WithRetryAfter()
+    {
+        await using var host = await ServerHost.StartAsync();
+        host.Service.Fail = new Cadre.Store.StoreBusyException("store busy (refs.lock held by another Cadre process for over 120 s)");
+        var response = await host.Client.PostJson("/v1/specialists/spam/predict", new { inputs = new[] { "x" } });
+        var problem = await response.Problem(503, "unavailable");
+        Assert.Contains("refs.lock", problem.GetProperty("detail").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+    }
 }

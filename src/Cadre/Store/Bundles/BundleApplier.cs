@@ -122,7 +122,8 @@ public static class BundleApplier
         if (baseName is not null)
         {
             BaseCatalog.ValidateName(baseName);
-            if (header.BaseEntry is null)
+            // Nothing to name when this store already holds the content (a pull or push then carries no base).
+            if (header.BaseEntry is null && !HasContent(store, header.Base.ContentHash))
                 throw new CadreException($"{file}: --base-name {baseName}: the bundle does not carry its base (it was written without --include-base)");
         }
         var name = baseName ?? header.Base.Name;
