@@ -15,20 +15,24 @@ class Result:
     hung: bool = False
 
     def refused_cleanly(self):
-        """Non-zero exit, in time, with one line on stderr and no stack trace."""
-        lines = [l for l in self.err.splitlines() if l.strip()]
-        return (not self.hung and self.code != 0 and len(lines) == 1
-                and "unexpected" not in self.err and "   at " not in self.err)
+        """Non-zero exit, in time, with one error line on stderr (progress and warnings aside) and no stack trace."""
+        return not self.hung and self.code != 0 and len(self.errors()) == 1 and not self.crashed()
+
+    def errors(self):
+        return [l for l in self.err.replace("\r", "\n").splitlines() if l.startswith("error:")]
+
+    def crashed(self):
+        return "   at " in self.err or "error: unexpected " in self.err
 
     def why(self):
         if self.hung:
             return "hung"
         if self.code == 0:
             return "accepted"
-        if "   at " in self.err or "unexpected" in self.err:
-            return "crashed: " + self.err.strip().splitlines()[0][:120]
-        lines = [l for l in self.err.splitlines() if l.strip()]
-        return f"{len(lines)} lines on stderr" if len(lines) != 1 else "refused"
+        if self.crashed():
+            return "crashed: " + next((l for l in self.err.splitlines() if "error:" in l or "   at " in l), "")[:120]
+        errors = self.errors()
+        return f"{len(errors)} error lines on stderr" if len(errors) != 1 else "refused"
 
 
 class Cadre:

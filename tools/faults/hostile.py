@@ -164,9 +164,13 @@ def _bases(cadre, work):
 
 
 def _bundles(cadre, export, work):
+    """Applied to a home that has the base and nothing else, so that every object in the bundle is read."""
+    from common import Cadre
     tally = Tally("hostile files", "bundle apply")
     good = os.path.join(work, "good.bundle")
     cadre.ok("bundle", "create", "tiny-task", "-o", good)
+    receiver = Cadre(cadre.exe, os.path.join(work, "receiver-home"))
+    receiver.ok("base", "import", TINY_BERT, "--name", "tiny")
     data = open(good, "rb").read()
     cases = [("random bytes", bytes(range(256)) * 64), ("truncated", data[:len(data) // 2]),
              ("one byte flipped", data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 0xFF]) + data[len(data) // 2 + 1:]),
@@ -174,9 +178,8 @@ def _bundles(cadre, export, work):
     for name, content in cases:
         path = os.path.join(work, name.replace(" ", "-") + ".bundle")
         open(path, "wb").write(content)
-        _judge(tally, cadre, name, cadre.run("bundle", "apply", path, timeout=60))
+        _judge(tally, receiver, name, receiver.run("bundle", "apply", path, timeout=60))
     # A bundle carrying a different base under the name 'tiny', made in another home.
-    from common import Cadre
     other = Cadre(cadre.exe, os.path.join(work, "other-home"))
     changed = os.path.join(work, "other-tiny")
     shutil.copytree(TINY_BERT, changed)
@@ -207,7 +210,7 @@ def _data(cadre, work):
         spec = write_spec(folder, name=f"data-{i}", method="head")
         _judge(tally, cadre, name, cadre.run("train", spec, cwd=folder, timeout=300))
         check = cadre.run("data", "check", spec, cwd=folder, timeout=300)
-        tally.add(check.code != 0 and not check.hung and "   at " not in check.err,
+        tally.add(check.code != 0 and not check.hung and not check.crashed(),
                   f"data check on {name}: {check.why()}")
     for name, text in [("spec not YAML", "specialists: [\n  - {"), ("unknown method", None), ("missing data file", None)]:
         folder = os.path.join(work, "spec-" + name.replace(" ", "-"))
