@@ -122,6 +122,7 @@ public sealed class SpecialistTrainer(string home)
             if (adapter is not null)
                 AdapterFiles.Save(adapter, folder);
             routing.Write(folder);
+            FiniteCheck.RequireFiniteFiles(folder, spec.Name); // once more, on what is about to be committed
         }, message);
         return new TrainOutcome(record, check, result.Epochs, result.Resumed, version);
     }

@@ -28,6 +28,8 @@ public static class QualityText
                 sb.AppendLine(string.Create(ci, $"  line {o.Line} ({o.Label}): distance {o.Distance:F3}: \"{Clip(o.Text)}\""));
         }
         foreach (var n in r.Notes) sb.AppendLine($"note: {n}");
+        foreach (var w in r.Warnings) sb.AppendLine($"warning: {w}");
+        foreach (var e in r.Errors) sb.AppendLine($"too little data: {e}");
         sb.AppendLine("stages: " + string.Join(", ", r.Stages.Select(s => string.Create(ci, $"{s.Stage} {s.Seconds:F1} s"))));
         return sb.ToString();
     }

@@ -1,3 +1,4 @@
+using Cadre.Tensors;
 using static TorchSharp.torch;
 
 namespace Cadre.Routing.Prototype;
@@ -75,7 +76,7 @@ internal sealed class PrototypeRouter(Tensor prototypes, Tensor owner, Tensor me
         using var _ = no_grad();
         var sims = CosineKMeans.Normalize(embeddings.to(ScalarType.Float32) - mean).mm(prototypes.t()); // (N, D)·(D, P) → (N, P)
         var perSpecialist = stack(_bySpecialist.Select(idx => sims.index_select(1, tensor(idx)).amax([1])), 1); // (N, S)
-        var flat = perSpecialist.contiguous().data<float>().ToArray();
+        var flat = TensorValues.Floats(perSpecialist);
         var logits = Enumerable.Range(0, (int)perSpecialist.shape[0]).Select(i => flat.AsSpan(i * specialists, specialists).ToArray()).ToArray();
         return new RouterScores(logits, [.. logits.Select(row => row.Max())]);
     }
