@@ -117,8 +117,9 @@ public static class TrainingLoop
                                                           seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds)));
                 }
                 // A step can leave non-finite weights behind a finite loss (an overflowing update): look once per epoch.
-                if (FiniteCheck.FirstNonFinite(head.state_dict().Concat(source.State())) is { } bad)
-                    throw Diverged(input, $"'{bad}' holds NaN or infinite values after epoch {epoch} (step {step})");
+                using (var check = NewDisposeScope()) // State() hands out temporaries (generator states)
+                    if (FiniteCheck.FirstNonFinite(head.state_dict().Concat(source.State())) is { } bad)
+                        throw Diverged(input, $"'{bad}' holds NaN or infinite values after epoch {epoch} (step {step})");
                 var metrics = Validate(source, head, input);
                 var value = MetricNames.Score(metrics, input.Metric); // higher is better: errors negated
                 var log = new EpochLog(epoch, lossSum / Math.Max(1, seen), metrics.Summary()[input.Metric], seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds));
