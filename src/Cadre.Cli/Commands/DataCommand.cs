@@ -48,6 +48,8 @@ internal static class DataCommand
                 context.Error.WriteLine($"wrote {path}");
             }
             context.Out.Write(asJson ? QualityJson.Write(report) + "\n" : QualityText.Render(report, parse.GetValue(top)));
+            if (report.Errors.Count > 0) // the same refusal cadre train gives, after the report
+                throw new CadreException(string.Join("; ", report.Errors));
             var counts = report.Counts();
             return Task.FromResult(fail.Any(f => counts[f] > 0) ? FindingsFound : 0);
         });

@@ -67,7 +67,11 @@ internal sealed class DataInputs
             var evaluation = new[] { (s.Data.Validation, "validation"), (s.Data.Test, "test") }.Where(p => p.Item1 is not null)
                 .Select(p => SpecFile.Source(s, p.Item1!, p.Item2)).ToList();
             return (SpecFile.Source(s, s.Data.Train, "train"), evaluation, spec, s,
-                    options with { Base = parse.GetValue(Base) ?? s.Base, MaxLength = s.Training.MaxLength, Adapter = s.Adapter, Training = s.Training });
+                    options with
+                    {
+                        Base = parse.GetValue(Base) ?? s.Base, MaxLength = s.Training.MaxLength, Adapter = s.Adapter, Training = s.Training,
+                        Name = s.Name, ValidationSplit = s.Data.Validation is null ? s.Data.ValidationSplit : null,
+                    });
         }
         var task = parse.GetRequiredValue(Task) switch
         {

@@ -43,7 +43,7 @@ internal static class RouteCommand
     {
         var router = SpecialistRouter.Load(context.Home, name);
         if (router.Stale() is { Count: > 0 } stale)
-            context.Error.WriteLine($"warning: router '{name}' was built before {string.Join(", ", stale)} changed or went away; rebuild it (cadre router build --name {name})");
+            context.Error.WriteLine($"warning: router '{name}' was built before {string.Join(", ", stale)} changed or went away; rebuild it (cadre router build --name {name} --force)");
         return router;
     }
 

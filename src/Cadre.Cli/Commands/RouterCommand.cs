@@ -69,8 +69,9 @@ internal static class RouterCommand
         var coverage = new Option<double>("--coverage") { Description = "Share of held-out in-scope inputs that must not abstain; sets the threshold.", DefaultValueFactory = _ => defaults.Coverage };
         var heldOut = new Option<double>("--held-out") { Description = "Share of each specialist's routing rows held out for calibration.", DefaultValueFactory = _ => defaults.HeldOut };
         var seed = new Option<int>("--seed") { Description = "Seed of the held-out split and the fit.", DefaultValueFactory = _ => defaults.Seed };
+        var force = new Option<bool>("--force") { Description = "Replace the router of that name if it exists." };
         var build = new Command("build", "Build a router from the specialists' routing samples: fit, calibrate its temperature, set its abstention threshold.")
-            { name, method, specialists, coverage, heldOut, seed };
+            { name, method, specialists, coverage, heldOut, seed, force };
         build.SetAction(parse =>
         {
             var chosen = parse.GetValue(specialists)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -78,6 +79,7 @@ internal static class RouterCommand
             {
                 Name = parse.GetRequiredValue(name), Method = parse.GetRequiredValue(method), Specialists = chosen,
                 Coverage = parse.GetValue(coverage), HeldOut = parse.GetValue(heldOut), Seed = parse.GetValue(seed),
+                Replace = parse.GetValue(force), Warn = line => context.Error.WriteLine("warning: " + line),
             });
             context.Out.WriteLine($"built router '{record.Name}' ({record.Method}) over {Plural.Of(record.Specialists.Count, "specialist")}: {string.Join(", ", record.Specialists.Select(s => s.Name))}");
             context.Out.WriteLine("held out: " + Summary(record));

@@ -47,6 +47,9 @@ public sealed record Dataset(string File, TaskKind Task, IReadOnlyList<Example> 
                              IReadOnlyList<DataProblem> Skipped)
 {
     public int Count => Examples.Count;
+
+    /// <summary>What reading found suspect but kept (a quote that probably merged records); shown, never fatal.</summary>
+    public IReadOnlyList<DataProblem> Warnings { get; init; } = [];
 }
 
 /// <summary>

@@ -17,6 +17,7 @@ public static class DatasetReader
             throw new CadreException($"{source.Path}: file not found");
         var format = source.Format ?? FormatSniffer.Guess(source.Path, source.Label is not null);
         var problems = new List<DataProblem>();
+        var warnings = new List<DataProblem>();
         var examples = new List<Example>();
         var rows = format switch
         {
@@ -24,7 +25,7 @@ public static class DatasetReader
             DataFormat.Json => RecordRows(source, JsonRecords.Read(source), problems),
             DataFormat.Lines => LineRows(source),
             DataFormat.Parquet => ParquetRows.Read(source),
-            _ => DelimitedRows(source, problems),
+            _ => DelimitedRows(source, problems, warnings),
         };
         var declared = source.Labels is { Count: > 0 } ? new HashSet<string>(source.Labels, StringComparer.Ordinal) : null;
         foreach (var (line, text, label) in rows)
@@ -44,7 +45,7 @@ public static class DatasetReader
         }
         var labels = source.Labels is { Count: > 0 } ? source.Labels
             : examples.SelectMany(e => e.Labels ?? (e.Label is null ? [] : [e.Label])).Distinct().Order(StringComparer.Ordinal).ToList();
-        return new Dataset(source.Path, source.Task, examples, labels, problems);
+        return new Dataset(source.Path, source.Task, examples, labels, problems) { Warnings = warnings };
     }
 
     private static string? Validate(TableSource s, string text, JsonElement? rawLabel, HashSet<string>? declared,
@@ -103,13 +104,14 @@ public static class DatasetReader
         }
     }
 
-    private static IEnumerable<(int, string, JsonElement?)> DelimitedRows(TableSource s, List<DataProblem> problems)
+    private static IEnumerable<(int, string, JsonElement?)> DelimitedRows(TableSource s, List<DataProblem> problems, List<DataProblem> warnings)
     {
         var delimiter = s.Delimiter ?? FormatSniffer.Delimiter(s.Path)
             ?? throw new CadreException($"{s.Path}: cannot tell the delimiter; set it (delimiter: \"\\t\", \",\", \";\" ...)");
         var header = s.Header ?? (s.Text.Name is not null || s.Label?.Name is not null);
         // Tab-separated files often hold bare quotes inside text; quoting is for comma-like formats.
-        var records = new DelimitedReader(s.Path, delimiter, quoting: delimiter != '\t').Read().GetEnumerator();
+        var reader = new DelimitedReader(s.Path, delimiter, quoting: delimiter != '\t');
+        var records = reader.Read().GetEnumerator();
         using (records)
         {
             IReadOnlyList<string>? columns = null;
@@ -141,6 +143,7 @@ public static class DatasetReader
                 JsonElement? label = labelAt is { } li ? JsonSerializer.SerializeToElement(r.Fields[li]) : null;
                 yield return (r.Line, Join(r.Fields[textAt], moreAt.Select(i => r.Fields[i])), label);
             }
+            warnings.AddRange(reader.Warnings);
         }
     }
 

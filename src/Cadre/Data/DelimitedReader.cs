@@ -10,10 +10,18 @@ public sealed record DelimitedRecord(IReadOnlyList<string> Fields, int Line);
 /// quotes and newlines inside quoted fields; "" is a quote), CRLF or LF, a UTF-8 BOM. Invalid UTF-8 is an error that
 /// names the line. A field or record longer than <see cref="MaxFieldLength"/> is refused before it can exhaust
 /// memory. <paramref name="quoting"/> off reads quotes literally (tab-separated files often hold bare quotes).
+/// A quote that is never closed swallows every later line: at the end of the file that is an error naming the line
+/// where the quote opened; a quoted field that ends mid-field after spanning lines, or spans more than
+/// <see cref="SuspiciousLines"/> lines, probably merged records and is listed in <see cref="Warnings"/>.
 /// </summary>
 public sealed class DelimitedReader(string path, char delimiter, bool quoting = true)
 {
     public const int MaxFieldLength = 1 << 20;
+    /// <summary>Lines one quoted field may span before it is suspect (a long e-mail body in a cell stays under it).</summary>
+    public const int SuspiciousLines = 100;
+
+    /// <summary>Quoted fields that probably swallowed records, found while <see cref="Read"/> ran (line = where the quote opened).</summary>
+    public List<DataProblem> Warnings { get; } = [];
 
     public IEnumerable<DelimitedRecord> Read()
     {
@@ -22,8 +30,10 @@ public sealed class DelimitedReader(string path, char delimiter, bool quoting = 
         var start = 0;
         var inQuotes = false;
         var atFieldStart = true;
+        var (quoteLine, lastLine) = (0, 0);
         foreach (var (line, text) in Utf8LineReader.Read(path, 8 * MaxFieldLength))
         {
+            lastLine = line;
             if (!inQuotes)
             {
                 start = line;
@@ -43,12 +53,20 @@ public sealed class DelimitedReader(string path, char delimiter, bool quoting = 
                 {
                     if (ch != '"') field.Append(ch);
                     else if (i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                    else inQuotes = false;
+                    else
+                    {
+                        inQuotes = false;
+                        if (line > quoteLine && (line - quoteLine > SuspiciousLines || i + 1 < text.Length && text[i + 1] != delimiter))
+                            Warnings.Add(new DataProblem(path, quoteLine, line - quoteLine > SuspiciousLines
+                                ? $"a quoted field opened here spans {line - quoteLine + 1} lines (to line {line}); an unterminated quote may have merged records"
+                                : $"a quoted field opened here closes mid-field on line {line}; an unterminated quote probably merged lines {quoteLine}-{line} into one record"));
+                    }
                     continue;
                 }
                 if (quoting && ch == '"' && atFieldStart)
                 {
                     inQuotes = true;
+                    quoteLine = line;
                     atFieldStart = false;
                 }
                 else if (ch == delimiter)
@@ -72,6 +90,6 @@ public sealed class DelimitedReader(string path, char delimiter, bool quoting = 
             atFieldStart = true;
         }
         if (inQuotes)
-            throw new CadreException($"{path}:{start}: a quoted field is never closed");
+            throw new CadreException($"{path}:{quoteLine}: a quoted field is never closed: the quote that opens on this line swallows lines {quoteLine}-{lastLine}, to the end of the file; close it, or double a quote inside a field (\"\")");
     }
 }

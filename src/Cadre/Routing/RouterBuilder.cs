@@ -21,6 +21,10 @@ public sealed record RouterRequest
     /// <summary>Share of each specialist's routing rows held out for the temperature and the threshold. Default 0.2.</summary>
     public double HeldOut { get; init; } = 0.2;
     public int Seed { get; init; } = 1;
+    /// <summary>Replace a router of the same name. Default false: an existing router is refused (<c>--force</c>).</summary>
+    public bool Replace { get; init; }
+    /// <summary>Where warnings go (near-identical specialists); default nowhere.</summary>
+    public Action<string>? Warn { get; init; }
 
     public IReadOnlyList<string> Validate()
     {
@@ -45,6 +49,8 @@ public static class RouterBuilder
         var errors = request.Validate();
         if (errors.Count > 0)
             throw new CadreException("router build: " + string.Join("; ", errors));
+        if (!request.Replace && new RouterCatalog(home).Contains(request.Name))
+            throw new CadreException($"router '{request.Name}' exists; replace it with --force, or build another with --name");
         var catalog = new SpecialistCatalog(home);
         var records = request.Specialists?.Distinct().Select(n => catalog.Get(n)).ToList() ?? [.. catalog.List().Where(r => r.Spec is not null)]; // merged ones route through their inputs
         var method = Routers.Get(request.Method);
@@ -61,6 +67,8 @@ public static class RouterBuilder
         {
             ISentenceEncoder Encoder() => encoder ??= LoadBase(home, baseRef);
             var samples = records.Select(r => RoutingSamples.For(home, r, Encoder)).ToList();
+            foreach (var warning in NearCopies.Find(records, samples))
+                request.Warn?.Invoke(warning);
             var (data, heldOut) = Split(samples, request.HeldOut, request.Seed);
             using var router = method.Fit(data, request.Seed);
             var calibration = Calibrate(router, heldOut, request.Coverage);

@@ -65,6 +65,12 @@ public sealed class RouterCatalog(string home)
         : Directory.GetDirectories(Folder).Where(d => File.Exists(Path.Combine(d, RouterRecord.FileName)))
             .Select(d => Read(Path.Combine(d, RouterRecord.FileName))).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
 
+    public bool Contains(string name)
+    {
+        BaseCatalog.ValidateName(name);
+        return File.Exists(Path.Combine(FolderOf(name), RouterRecord.FileName));
+    }
+
     public RouterRecord Get(string name)
     {
         BaseCatalog.ValidateName(name, "router");

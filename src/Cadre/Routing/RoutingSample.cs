@@ -51,7 +51,7 @@ public sealed record RoutingSample
         var texts = sample.Examples.Select(e => e.Text).ToList();
         float[] flat;
         using (var scope = NewDisposeScope()) // contiguous() hands out a new tensor too
-            flat = AdapterFeatures.Embed(encoder, null, texts, maxLength).contiguous().data<float>().ToArray(); // (N, D)
+            flat = TensorValues.Floats(AdapterFeatures.Embed(encoder, null, texts, maxLength)); // (N, D); no rows give none
         var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         var result = new RoutingSample
         {

@@ -53,7 +53,7 @@ public sealed class SpecialistRouter : IDisposable
         var record = catalog.Get(name);
         var file = Path.Combine(catalog.FolderOf(name), RouterRecord.TensorsFile);
         if (!File.Exists(file))
-            throw new CadreException($"{file}: missing; rebuild the router with cadre router build --name {name}");
+            throw new CadreException($"{file}: missing; rebuild the router with cadre router build --name {name} --force");
         using var reader = SafetensorsReader.Open(file);
         var state = reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name));
         IRouter? router = null;

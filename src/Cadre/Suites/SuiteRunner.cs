@@ -29,6 +29,7 @@ public sealed class SuiteRunner(string home, Action<string> log)
             var built = RouterBuilder.Build(home, new RouterRequest
             {
                 Name = $"suite-{suite.Name}-{method}".ToLowerInvariant(), Method = method, Specialists = names, Coverage = suite.Coverage, Seed = suite.Seed,
+                Replace = true, Warn = line => log("warning: " + line), // the suite's own routers, rebuilt each run
             });
             log($"router {built.Name}: held-out accuracy {built.Calibration["accuracy"]:F4}, ECE {built.Calibration["ece"]:F4}");
             return SpecialistRouter.Load(home, built.Name);

@@ -28,6 +28,13 @@ public sealed record QualityCheckOptions
     public int Neighbours { get; init; } = 10;
     /// <summary>Keep embeddings in CADRE_HOME/cache/embeddings. Default true.</summary>
     public bool Cache { get; init; } = true;
+    /// <summary>
+    /// The share of train that training would hold out for validation (<see cref="DataSufficiency"/>). Default 0.1, as
+    /// <c>validation_split</c>'s; null when the first evaluation set is the validation file.
+    /// </summary>
+    public double? ValidationSplit { get; init; } = 0.1;
+    /// <summary>The name sufficiency messages start with (the specialist's); default the training file's name.</summary>
+    public string? Name { get; init; }
     public Action<string>? Log { get; init; }
     /// <summary>Hears the long stages' done/total (embedding every training row).</summary>
     public IProgress<Util.ProgressUpdate>? Progress { get; init; }
@@ -62,7 +69,17 @@ public static class QualityCheck
         stages.Add(new StageTime("duplicates and leakage", watch.Elapsed.TotalSeconds, "exact, normalized, MinHash near"));
         log?.Invoke($"duplicates and leakage: {watch.Elapsed.TotalSeconds:F1} s");
         var imbalance = QualityRules.Imbalance(check.Classes);
-        var report = new QualityReport(train, evaluation, check, [], [], train.Task == TaskKind.Regression ? [] : imbalance, stages, notes);
+        var sufficiency = Sufficiency(train, evaluation, options);
+        var report = new QualityReport(train, evaluation, check, [], [], train.Task == TaskKind.Regression ? [] : imbalance, stages, notes)
+        {
+            Errors = sufficiency.Errors,
+            Warnings = [.. new[] { train }.Concat(evaluation).SelectMany(d => d.Warnings).Select(w => w.ToString()).Concat(sufficiency.Warnings)],
+        };
+        if (!sufficiency.Sufficient)
+        {
+            notes.Add("label issues and outliers not searched: too little data to train on");
+            return report;
+        }
         if (!options.UseModel)
         {
             notes.Add("label issues and outliers not searched (--no-model)");
@@ -126,6 +143,18 @@ public static class QualityCheck
         stages.Add(new StageTime("outliers", watch.Elapsed.TotalSeconds, $"exact {options.Neighbours}-NN over {texts.Count:N0} rows, {outliers.Count:N0} beyond Q3 + 1.7 IQR"));
         log?.Invoke($"outliers: {watch.Elapsed.TotalSeconds:F1} s");
         return report with { LabelIssues = labelIssues, Outliers = outliers, Method = method, Folds = options.OutOfFold.Folds, OutlierThreshold = threshold };
+    }
+
+    /// <summary>What training would say about the amount of data: the same split, seed and minimums as <c>cadre train</c>.</summary>
+    private static SufficiencyReport Sufficiency(Dataset train, IReadOnlyList<Dataset> evaluation, QualityCheckOptions options)
+    {
+        var validationFile = options.ValidationSplit is null ? evaluation.FirstOrDefault() : null;
+        var tests = validationFile is null ? evaluation : evaluation.Skip(1).ToList();
+        var (fit, validation) = validationFile is null ? Splits.Stratified(train, options.ValidationSplit ?? 0.1, options.Training.Seed) : (train, validationFile);
+        var name = options.Name ?? Path.GetFileName(train.File);
+        var reports = tests.Count == 0 ? [DataSufficiency.Check(name, train, fit, validation, null, options.ValidationSplit)]
+            : tests.Select(t => DataSufficiency.Check(name, train, fit, validation, t, options.ValidationSplit)).ToList();
+        return new SufficiencyReport([.. reports.SelectMany(r => r.Errors).Distinct()], [.. reports.SelectMany(r => r.Warnings).Distinct()]);
     }
 
     private static int ArgMax(float[] p)

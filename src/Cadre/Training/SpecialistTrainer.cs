@@ -141,7 +141,13 @@ public sealed class SpecialistTrainer(string home)
                 if (adapter is not null)
                     AdapterFiles.Save(adapter, folder);
                 routing.Write(folder);
+                FiniteCheck.RequireFiniteFiles(folder, spec.Name); // once more, on what is about to be committed
             }, message, log);
+        }
+        catch (TrainingDivergedException)
+        {
+            checkpoint.Delete(); // a diverged run's weights are worth nothing: store nothing, keep nothing
+            throw;
         }
         catch (Exception e) when (e is CadreException or IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,5 @@
 using Cadre.Data;
+using Cadre.Tensors;
 using static TorchSharp.torch;
 
 namespace Cadre.Training;
@@ -29,7 +30,7 @@ public abstract class TaskObjective(IReadOnlyList<string> labels)
         using var _ = no_grad();
         head.eval();
         var scores = Activate(head.forward(features)); // (N, Outputs)
-        var flat = scores.data<float>().ToArray();
+        var flat = TensorValues.Floats(scores); // empty for no rows or no classes
         var width = (int)scores.shape[1];
         return Enumerable.Range(0, (int)scores.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }

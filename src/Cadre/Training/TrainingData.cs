@@ -20,6 +20,8 @@ public sealed record TrainingData(Dataset Train, Dataset Fit, Dataset Validation
         var test = spec.Data.Test is { } t ? DatasetReader.Read(SpecFile.Source(spec, t, "test"), spec.Data.SkipInvalid) : null;
         foreach (var d in new[] { train, validation, test }.OfType<Dataset>().Where(d => d.Skipped.Count > 0))
             log?.Invoke($"skipped {d.Skipped.Count} invalid rows of {d.File}, first: {d.Skipped[0]}");
+        foreach (var w in new[] { train, validation, test }.OfType<Dataset>().SelectMany(d => d.Warnings))
+            log?.Invoke($"warning: {w}");
         if (spec.Data.ExcludeLabels.Count > 0)
             (train, validation, test) = (Exclude(train, spec, log)!, Exclude(validation, spec, log), Exclude(test, spec, log));
         if (spec.Data.SampleSize is { } size && size < train.Count)
@@ -33,6 +35,10 @@ public sealed record TrainingData(Dataset Train, Dataset Fit, Dataset Validation
             (fit, validation) = Splits.Stratified(train, spec.Data.ValidationSplit, spec.Training.Seed);
             log?.Invoke($"validation: {validation.Count} rows held out of train ({spec.Data.ValidationSplit:P0}, seed {spec.Training.Seed})");
         }
+        // Refused here, before any model loads: too little data otherwise fails deep inside training or evaluation.
+        var sufficiency = DataSufficiency.Check(spec.Name, train, fit, validation, test, spec.Data.Validation is null ? spec.Data.ValidationSplit : null);
+        foreach (var w in DataSufficiency.Require(sufficiency))
+            log?.Invoke($"warning: {w}");
         var labels = spec.Task == TaskKind.Regression ? [] : spec.Data.Labels is { Count: > 0 } declared ? declared : train.Labels;
         return new TrainingData(train, fit, validation, test, labels);
     }

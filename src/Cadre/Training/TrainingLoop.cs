@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Cadre.Training.Spec;
 using static TorchSharp.torch;
 
@@ -109,11 +110,14 @@ public static class TrainingLoop
                     var rows = plan[b];
                     var outputs = head.forward(source.Train(rows));                                // (B, C)
                     var loss = input.Objective.Loss(outputs, gold.index_select(0, tensor(rows.Select(i => (long)i).ToArray())));
+                    var lossValue = loss.item<float>();
+                    if (!float.IsFinite(lossValue))
+                        throw Diverged(input, $"the loss became {(float.IsNaN(lossValue) ? "NaN" : "infinite")} at epoch {epoch}, step {step} (batch {b + 1} of {plan.Count})");
                     optimizer.zero_grad();
                     loss.backward();
                     nn.utils.clip_grad_norm_(parameters, spec.GradientClip);
                     optimizer.step();
-                    lossSum += loss.item<float>() * rows.Length;
+                    lossSum += lossValue * rows.Length;
                     seen += rows.Length;
                     seenHere += rows.Length;
                     input.OnStep?.Invoke(new StepProgress(epoch, spec.Epochs, b + 1, plan.Count, lossSum / seen,
@@ -125,6 +129,10 @@ public static class TrainingLoop
                         Part = "epoch", PartDone = seen, PartTotal = n,
                     });
                 }
+                // A step can leave non-finite weights behind a finite loss (an overflowing update): look once per epoch.
+                using (var check = NewDisposeScope()) // State() hands out temporaries (generator states)
+                    if (FiniteCheck.FirstNonFinite(head.state_dict().Concat(source.State())) is { } bad)
+                        throw Diverged(input, $"'{bad}' holds NaN or infinite values after epoch {epoch} (step {step})");
                 var metrics = Validate(source, head, input);
                 var value = MetricNames.Score(metrics, input.Metric); // higher is better: errors negated
                 var log = new EpochLog(epoch, lossSum / Math.Max(1, seen), metrics.Summary()[input.Metric], seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds));
@@ -157,6 +165,19 @@ public static class TrainingLoop
         {
             Dispose(best);
         }
+    }
+
+    /// <summary>
+    /// The run's error once it diverged: where, and what to change. Its checkpoint is deleted (resuming would diverge
+    /// again, and a changed learning rate is another spec), and nothing is stored: the caller never reaches the commit.
+    /// </summary>
+    private static CadreException Diverged(LoopInputs input, string where)
+    {
+        input.Checkpoint?.Delete();
+        var rates = input.HeadLearningRate == input.LearningRate
+            ? string.Create(CultureInfo.InvariantCulture, $"learning_rate {input.LearningRate:G3}")
+            : string.Create(CultureInfo.InvariantCulture, $"learning_rate {input.LearningRate:G3}, head_learning_rate {input.HeadLearningRate:G3}");
+        return new TrainingDivergedException($"training diverged: {where}; nothing was stored. Lower the learning rate ({rates}; try a tenth of it)");
     }
 
     /// <summary>Linear warm-up to the peak, then linear decay to zero.</summary>

@@ -55,7 +55,7 @@ public sealed class RouterLifecycleTests(TrainedTasks trained) : IClassFixture<T
         Assert.True(build.ExitCode == 0, build.Error);
 
         File.WriteAllText(Path.Combine(work.Path, "pets-train.tsv"), "text\tlabel\nchanged\tcat\n");
-        var changed = cli.Run("router", "build");
+        var changed = cli.Run("router", "build", "--force");
         Assert.Equal(1, changed.ExitCode);
         Assert.Contains("changed since it was trained; retrain it", changed.Error);
         File.Delete(Path.Combine(work.Path, "pets-train.tsv"));

@@ -96,6 +96,31 @@ public sealed partial class RouterMethodTests
         Assert.True(RouterCalibration.Auroc([.. near.Select(v => (double)v)], [.. far.Select(v => (double)v)]) > 0.95);
     }
 
+    [Fact]
+    public void ThePrototypeRouterOverOneSpecialistAbstainsOnAnotherDomain()
+    {
+        // One registered domain, a single cluster (alpha's first), and inputs from the clusters nobody registered.
+        // Centering by the registered rows' own mean left only their noise, so the old signal (the best centered
+        // prototype cosine) could not tell them apart and answered off-topic inputs; the uncentered nearest exemplar can.
+        var all = Clusters(200, seed: 1);
+        var alpha = all.Take([.. Enumerable.Range(0, all.Rows).Where(i => all.Owner[i] == 0 && all.Group[i] == 0)]) with { Specialists = ["alpha"] };
+        var (fit, heldOut) = RouterBuilder.Split([new RoutingSample
+        {
+            Specialist = "alpha", Task = Cadre.Data.TaskKind.Regression, Dimension = alpha.Dimension, MaxLength = 16,
+            Embeddings = alpha.Embeddings, Targets = new float[alpha.Rows],
+        }], 0.2, seed: 1);
+        using var router = Routers.Get("prototype").Fit(fit, seed: 1);
+        var threshold = RouterBuilder.Calibrate(router, heldOut, coverage: 0.95).Abstention.Threshold;
+        var test = Clusters(100, seed: 2);
+        using var scope = NewDisposeScope();
+        var signal = router.Score(test.Tensor()).Similarity!;
+        var inside = Enumerable.Range(0, test.Rows).Where(i => test.Owner[i] == 0 && test.Group[i] == 0).Select(i => (double)signal[i]).ToList();
+        var outside = Enumerable.Range(0, test.Rows).Where(i => test.Owner[i] != 0 || test.Group[i] != 0).Select(i => (double)signal[i]).ToList();
+        Assert.True(inside.Count(s => s >= threshold) >= 0.85 * inside.Count, $"in scope answered: {inside.Count(s => s >= threshold)} of {inside.Count}");
+        Assert.True(outside.All(s => s < threshold), $"off-topic answered: {outside.Count(s => s >= threshold)} of {outside.Count} (threshold {threshold:F3})");
+        Assert.True(RouterCalibration.Auroc(inside, outside) > 0.99);
+    }
+
     [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
     private static partial Regex SnakeCase();
 }

@@ -29,6 +29,8 @@ public static class QualityHtml
             sb.Append("; compared with ").Append(E(string.Join(", ", r.Evaluation.Select(e => e.File))));
         sb.Append(".</p>\n");
         foreach (var n in r.Notes) sb.Append("<p class=\"muted\">").Append(E(n)).Append("</p>\n");
+        foreach (var n in r.Warnings.Select(w => "warning: " + w).Concat(r.Errors.Select(e => "too little data: " + e)))
+            sb.Append("<p>").Append(E(n)).Append("</p>\n");
 
         sb.Append("<h2>Summary</h2><table><tr><th>finding</th><th>rows</th></tr>");
         foreach (var (k, v) in r.Counts()) sb.Append("<tr><td>").Append(E(k.Replace('_', ' '))).Append("</td><td class=\"n\">").Append(v).Append("</td></tr>");

@@ -130,6 +130,12 @@ public static class QualityJson
             w.WriteStartArray("notes");
             foreach (var n in r.Notes) w.WriteStringValue(n);
             w.WriteEndArray();
+            w.WriteStartArray("warnings");
+            foreach (var n in r.Warnings) w.WriteStringValue(n);
+            w.WriteEndArray();
+            w.WriteStartArray("errors");
+            foreach (var n in r.Errors) w.WriteStringValue(n);
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());

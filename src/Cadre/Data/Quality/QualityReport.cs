@@ -31,6 +31,10 @@ public sealed record QualityReport(
     public string? Method { get; init; }
     public int Folds { get; init; }
     public double OutlierThreshold { get; init; }
+    /// <summary>Why training would refuse this data (<see cref="DataSufficiency"/>); <c>data check</c> then exits non-zero.</summary>
+    public IReadOnlyList<string> Errors { get; init; } = [];
+    /// <summary>What training would warn about: a validation or test split of one class, a quote that merged records.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>Rows left out of every file read (train, then evaluation) because <c>--skip-invalid</c> skipped them.</summary>
     public IReadOnlyList<DataProblem> Skipped => [.. Train.Skipped.Concat(Evaluation.SelectMany(e => e.Skipped))];

@@ -37,6 +37,8 @@ public static class QualityText
             if (skipped.Count > Math.Min(top, 5)) sb.AppendLine($"  ... and {skipped.Count - Math.Min(top, 5)} more (--json or --html lists the first {QualityReport.SkippedShown})");
         }
         foreach (var n in r.Notes) sb.AppendLine($"note: {n}");
+        foreach (var w in r.Warnings) sb.AppendLine($"warning: {w}");
+        foreach (var e in r.Errors) sb.AppendLine($"too little data: {e}");
         sb.AppendLine("stages: " + string.Join(", ", r.Stages.Select(s => string.Create(ci, $"{s.Stage} {s.Seconds:F1} s"))));
         return sb.ToString();
     }

@@ -1,3 +1,4 @@
+using Cadre.Tensors;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -130,7 +131,7 @@ internal sealed class LearnedRouter(RouterNetwork network) : IRouter
         using var _ = no_grad();
         var logits = network.forward(embeddings.to(ScalarType.Float32)).contiguous(); // (N, S)
         var (n, s) = ((int)logits.shape[0], (int)logits.shape[1]);
-        var flat = logits.data<float>().ToArray();
+        var flat = TensorValues.Floats(logits);
         return new RouterScores([.. Enumerable.Range(0, n).Select(i => flat.AsSpan(i * s, s).ToArray())], null);
     }
 
