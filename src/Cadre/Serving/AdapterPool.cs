@@ -78,7 +78,7 @@ internal sealed class AdapterPool(string home, ServingOptions options, Func<Spec
             var servingBase = baseFor(record, name);
             ServedSpecialist served;
             lock (servingBase.Lock)
-                served = ServedSpecialist.Load(home, servingBase.Encoder, record, version, folder);
+                served = OutsideCallerScope.Build(() => ServedSpecialist.Load(home, servingBase.Encoder, record, version, folder));
             lock (_gate)
             {
                 if (_hot.Remove(name, out var old)) Retire(old);

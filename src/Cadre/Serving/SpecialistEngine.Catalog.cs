@@ -47,7 +47,7 @@ public sealed partial class SpecialistEngine
     {
         try
         {
-            var lazy = _routers.GetOrAdd(name, n => new Lazy<SpecialistRouter>(() => SpecialistRouter.Load(_home, n, withBase: false)));
+            var lazy = _routers.GetOrAdd(name, n => new Lazy<SpecialistRouter>(() => OutsideCallerScope.Build(() => SpecialistRouter.Load(_home, n, withBase: false))));
             return lazy.Value;
         }
         catch (CadreException e)

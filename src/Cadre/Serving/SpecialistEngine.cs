@@ -57,7 +57,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
         _bases.GetOrAdd(Options.OneModelPerSpecialist && specialist is not null ? $"{name}/{specialist}" : name,
                         _ => new Lazy<(ServingBase, Batcher)>(() =>
         {
-            var b = new ServingBase(_home, name);
+            var b = OutsideCallerScope.Build(() => new ServingBase(_home, name));
             return (b, new Batcher(b, Options, Released));
         })).Value;
 

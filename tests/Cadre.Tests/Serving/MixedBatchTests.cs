@@ -79,6 +79,13 @@ public sealed class MixedBatchTests(ServedHome served) : IClassFixture<ServedHom
             AssertSame(Alone(served.Home, names[k]), answers[k], names[k]);
     }
 
+    private float[] Features(string name)
+    {
+        using var model = SpecialistModel.Load(served.Home, name);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return model.Features(Texts).data<float>().ToArray();
+    }
+
     [Fact]
     public async Task EmbedAndRouteUseTheSharedBase()
     {
@@ -92,15 +99,13 @@ public sealed class MixedBatchTests(ServedHome served) : IClassFixture<ServedHom
         var answers = await engine.AskAsync(Texts, null, CancellationToken.None);
         Assert.All(answers.Where(a => !a.Route.Abstained), a => Assert.NotNull(a.Prediction));
 
-        using var model = SpecialistModel.Load(served.Home, "pets-lora");
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        var features = model.Features(Texts).data<float>().ToArray();
-        var served2 = await engine.EmbedAsync(Texts, "pets-lora", CancellationToken.None);
-        var flat = served2.SelectMany(r => r).ToArray();
+        // Each model's features are read in a scope of their own: a scope held across an await stays current on the
+        // thread it was opened on, and whatever runs there next (the pool's loads) would land in it.
+        var features = Features("pets-lora");
+        var flat = (await engine.EmbedAsync(Texts, "pets-lora", CancellationToken.None)).SelectMany(r => r).ToArray();
         Assert.Equal(features.Length, flat.Length);
         Assert.True(features.Zip(flat).Max(p => Math.Abs(p.First - p.Second)) < 1e-5);
-        using var full = SpecialistModel.Load(served.Home, "pets-full");
-        var ownFeatures = full.Features(Texts).data<float>().ToArray();
+        var ownFeatures = Features("pets-full");
         var servedFull = (await engine.EmbedAsync(Texts, "pets-full", CancellationToken.None)).SelectMany(r => r).ToArray();
         Assert.True(ownFeatures.Zip(servedFull).Max(p => Math.Abs(p.First - p.Second)) < 1e-5); // a full fine-tune embeds with its own weights
         var bare = await engine.EmbedAsync(Texts, null, CancellationToken.None);
