@@ -7,7 +7,7 @@ namespace Cadre.Cli.Commands;
 internal static partial class ServeExternalBenchCommand
 {
     /// <summary>
-    /// The rows of one run: per N a fresh server process, then saturation (wrk), above and below (the open-loop
+    /// The rows of one run: per N a fresh server process, then saturation (wrk), below and above (the open-loop
     /// client). The rates come from the first, smallest N and stay fixed, so the rows of every N compare.
     /// </summary>
     private sealed class Run(CliContext context, Settings s, string? wrk, string script, string textsFile, IReadOnlyList<string> names, string warmText)
@@ -26,7 +26,12 @@ internal static partial class ServeExternalBenchCommand
             var warm = System.Diagnostics.Stopwatch.StartNew();
             await server.WarmAsync(names.Take(n).ToList(), warmText, cancel);
             context.Error.WriteLine($"N={n}: cadre serve (pid {server.Id}) at {server.Address}, {n} specialists loaded in {warm.Elapsed.TotalSeconds:F1} s");
-            foreach (var mode in AllModes.Where(s.Modes.Contains))
+            // Below before above, so that the below row never measures what an open-loop overload leaves behind (a
+            // grown heap and thread pool). Without wrk the above row sets the rates, so it goes first.
+            string[] order = _saturation is null && s.BelowRate is null && wrk is null
+                ? [ExternalServeReport.Saturation, ExternalServeReport.Above, ExternalServeReport.Below]
+                : [ExternalServeReport.Saturation, ExternalServeReport.Below, ExternalServeReport.Above];
+            foreach (var mode in order.Where(s.Modes.Contains))
             {
                 var result = mode switch
                 {
