@@ -45,7 +45,8 @@ def main():
     p.add_argument("--results", help="write the table into this RESULTS.md")
     args = p.parse_args()
     only = set((args.only or "hostile,kills,concurrent,overload").split(","))
-    cadre = find_cadre(args.cadre)
+    cadre = os.path.abspath(find_cadre(args.cadre))  # trials run in other working folders
+    args.use_lite = os.path.abspath(args.use_lite)
     rng = random.Random(args.seed)
     started = time.time()
     load_before = os.getloadavg()[0]
