@@ -71,39 +71,11 @@ public sealed partial class SpecialistEngine
             bases.Count == 0 ? "no base imported (cadre base import)" : "several bases and no specialist: name a specialist to embed with");
     }
 
-    /// <summary>
-    /// Every registered specialist. Records and HEAD versions are read from the store at most every two seconds
-    /// (a thousand specialists are a thousand small reads); what the pool holds is live.
-    /// </summary>
-    public IReadOnlyList<SpecialistStatus> List() => [.. Registered().Select(r => StatusOf(r.Record, r.Head))];
+    /// <summary>Every registered specialist (records and HEAD versions as <see cref="RegisteredSpecialists"/> caches them; what the pool holds is live).</summary>
+    public IReadOnlyList<SpecialistStatus> List() => [.. _registered.All.Select(r => StatusOf(r.Record, r.Head))];
 
     /// <summary>One specialist's status from the same cache, without building everyone's (the predict endpoint asks per request).</summary>
-    public SpecialistStatus? Status(string name)
-    {
-        Registered();
-        lock (_registeredGate)
-            return _registeredByName!.TryGetValue(name, out var r) ? StatusOf(r.Record, r.Head) : null;
-    }
-
-    private IReadOnlyList<(SpecialistRecord Record, VersionInfo? Head)> Registered()
-    {
-        lock (_registeredGate)
-        {
-            if (_registered is null || DateTime.UtcNow - _registeredAt > TimeSpan.FromSeconds(2))
-            {
-                var catalog = new SpecialistCatalog(_home);
-                _registered = [.. catalog.List().OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => (r, catalog.Store.Head(r.Name)))];
-                _registeredByName = _registered.ToDictionary(r => r.Record.Name, StringComparer.Ordinal);
-                _registeredAt = DateTime.UtcNow;
-            }
-            return _registered;
-        }
-    }
-
-    private readonly object _registeredGate = new();
-    private IReadOnlyList<(SpecialistRecord Record, VersionInfo? Head)>? _registered;
-    private Dictionary<string, (SpecialistRecord Record, VersionInfo? Head)>? _registeredByName;
-    private DateTime _registeredAt;
+    public SpecialistStatus? Status(string name) => _registered.Find(name) is { } r ? StatusOf(r.Record, r.Head) : null;
 
     public SpecialistDetail Describe(string name)
     {
@@ -157,7 +129,7 @@ public sealed partial class SpecialistEngine
                         .Select(u => (u.Key, u.Value.Inputs)).ToList();
         return new ServingStats(batchers.Sum(b => Interlocked.Read(ref b.Batches)), batchers.Sum(b => Interlocked.Read(ref b.Rows)),
                                 Interlocked.Read(ref _requests), batchers.Sum(b => b.QueuedRows), Options.QueueCapacity, _pool.HotCount,
-                                Registered().Count, _pool.Bytes, Options.PoolBudgetBytes,
+                                _registered.All.Count, _pool.Bytes, Options.PoolBudgetBytes,
                                 Interlocked.Read(ref _pool.Loads), Interlocked.Read(ref _pool.Evictions), sizes, top);
     }
 

@@ -30,7 +30,10 @@ public sealed partial class SpecialistEngine : ISpecialistService
         _home = home;
         Options = options;
         _pool = new AdapterPool(home, options, (record, specialist) => BaseOf(BaseNameOf(record), specialist).Base);
+        _registered = new RegisteredSpecialists(home);
     }
+
+    private readonly RegisteredSpecialists _registered;
 
     private readonly ConcurrentDictionary<(string Name, string Content), string> _baseByContent = new();
 
