@@ -58,10 +58,7 @@ public static class AdapterFiles
     /// </summary>
     public static AttachedAdapter Load(ISentenceEncoder model, string folder, string? method)
     {
-        var config = ReadConfig(folder);
-        var kind = config is null
-            ? AdapterMethods.Get(method ?? throw new CadreException($"{folder}: no {ConfigFile}, so the adapter method is unknown"))
-            : AdapterMethods.ByPeftType(JsonText(config, "peft_type", folder), Path.Combine(folder, ConfigFile));
+        var (kind, config) = MethodOf(folder, method);
         var adapter = kind.FromConfig(model, config, Path.Combine(folder, ConfigFile));
         try
         {
@@ -79,6 +76,50 @@ public static class AdapterFiles
             adapter.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// What the adapter saved in <paramref name="folder"/> adds to <paramref name="model"/>, read from its files
+    /// alone: nothing is attached to the model and nothing of it changes, so a base that others share (and runs
+    /// passes meanwhile) can take its specialists this way. The files are checked against the base's site names and
+    /// shapes as <see cref="Load"/> checks them. Tensors go to the caller's dispose scope.
+    /// </summary>
+    public static AdapterContributions ReadContributions(ISentenceEncoder model, string folder, string? method)
+    {
+        var (kind, config) = MethodOf(folder, method);
+        if (kind.OwnsBaseWeights)
+            throw new CadreException($"{folder}: this adapter changes the base's weights; it cannot share a served base");
+        var file = Path.Combine(folder, WeightsFile);
+        if (!File.Exists(file))
+            throw new CadreException($"{folder}: no {WeightsFile}");
+        using var reader = SafetensorsReader.Open(file);
+        var tensors = reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name), StringComparer.Ordinal);
+        return kind.Contributions(model, config, tensors, file);
+    }
+
+    /// <summary>The method from <c>peft_type</c>, or from <paramref name="method"/> when the folder has no PEFT config.</summary>
+    private static (IAdapterMethod Kind, JsonObject? Config) MethodOf(string folder, string? method)
+    {
+        var config = ReadConfig(folder);
+        var kind = config is null
+            ? AdapterMethods.Get(method ?? throw new CadreException($"{folder}: no {ConfigFile}, so the adapter method is unknown"))
+            : AdapterMethods.ByPeftType(JsonText(config, "peft_type", folder), Path.Combine(folder, ConfigFile));
+        return (kind, config);
+    }
+
+    /// <summary>Refuses saved tensors whose keys or shapes differ from what this base needs (<paramref name="expected"/>), naming them.</summary>
+    public static void CheckFits(IReadOnlyDictionary<string, long[]> expected, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        var errors = new List<string>();
+        foreach (var key in expected.Keys.Where(k => !tensors.ContainsKey(k)).Take(5))
+            errors.Add($"missing '{key}'");
+        foreach (var key in tensors.Keys.Where(k => !expected.ContainsKey(k)).Take(5))
+            errors.Add($"unexpected '{key}'");
+        foreach (var (key, shape) in expected)
+            if (tensors.TryGetValue(key, out var t) && !t.shape.SequenceEqual(shape))
+                errors.Add($"'{key}' has shape [{string.Join(", ", t.shape)}], the base needs [{string.Join(", ", shape)}]");
+        if (errors.Count > 0)
+            throw new CadreException($"{source}: does not fit this base: {string.Join("; ", errors)}");
     }
 
     public static string JsonText(JsonObject config, string field, string source) =>

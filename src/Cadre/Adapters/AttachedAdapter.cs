@@ -6,8 +6,10 @@ using Parameter = TorchSharp.Modules.Parameter;
 namespace Cadre.Adapters;
 
 /// <summary>
-/// An adapter attached to a live base: its trainable tensors under their saved (PEFT) key names, its
-/// <c>adapter_config.json</c>, and the hooks that put it into the base. Disposing detaches it and frees its tensors.
+/// An adapter attached to a live base of its own (training, <c>cadre predict</c>, Fisher estimation): its trainable
+/// tensors under their saved (PEFT) key names, its <c>adapter_config.json</c>, and the hooks that put it into the
+/// base. Disposing detaches it and frees its tensors. A base that others share never gets one: it reads a saved
+/// adapter's contributions instead (<see cref="AdapterFiles.ReadContributions"/>).
 /// </summary>
 public abstract class AttachedAdapter : IDisposable
 {
@@ -40,32 +42,14 @@ public abstract class AttachedAdapter : IDisposable
 
     public long TrainableParameterCount => Parameters.Values.Sum(p => p.numel());
 
-    /// <summary>The site hooks this adapter attached, in order (serving reads their contributions).</summary>
-    public IReadOnlyList<(AdaptableLinear Site, ISiteAdapter Adapter)> SiteAdapters => _attached;
-
-    /// <summary>The soft prompt this adapter sets on its encoder, or null for adapters without one.</summary>
-    public virtual PromptContribution? Prompt => null;
-
-    /// <summary>Whether the adapter changes the base's own weights (full fine-tuning): it cannot share a base when served.</summary>
-    public virtual bool OwnsBaseWeights => false;
-
     /// <summary>The tensors to save, by key; the default is the trainable parameters themselves.</summary>
     public virtual IReadOnlyDictionary<string, Tensor> StateDict() => Parameters.ToDictionary(p => p.Key, p => (Tensor)p.Value);
 
     /// <summary>Copies saved tensors into this adapter's parameters, checking that keys and shapes agree.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
-        var errors = new List<string>();
         var mine = StateDict();
-        foreach (var key in mine.Keys.Where(k => !tensors.ContainsKey(k)).Take(5))
-            errors.Add($"missing '{key}'");
-        foreach (var key in tensors.Keys.Where(k => !mine.ContainsKey(k)).Take(5))
-            errors.Add($"unexpected '{key}'");
-        foreach (var (key, p) in mine)
-            if (tensors.TryGetValue(key, out var t) && !t.shape.SequenceEqual(p.shape))
-                errors.Add($"'{key}' has shape [{string.Join(", ", t.shape)}], the base needs [{string.Join(", ", p.shape)}]");
-        if (errors.Count > 0)
-            throw new CadreException($"{source}: does not fit this base: {string.Join("; ", errors)}");
+        AdapterFiles.CheckFits(mine.ToDictionary(p => p.Key, p => p.Value.shape, StringComparer.Ordinal), tensors, source);
         using var _ = no_grad();
         foreach (var (key, p) in mine)
             p.copy_(tensors[key].to(p.dtype));

@@ -2,12 +2,14 @@ using System.Text.Json.Nodes;
 using Cadre.Models;
 using Cadre.Training.Spec;
 using Cadre.Util;
+using static TorchSharp.torch;
 
 namespace Cadre.Adapters;
 
 /// <summary>
-/// One parameter-efficient method: how it attaches fresh to a base for training, and how it comes back from its
-/// saved files. A new method is one folder plus one line in <see cref="AdapterMethods.All"/>.
+/// One parameter-efficient method: how it attaches fresh to a base for training, how it comes back from its saved
+/// files onto a model of its own, and what its saved files add to a base that others share. A new method is one
+/// folder plus one line in <see cref="AdapterMethods.All"/>.
 /// </summary>
 public interface IAdapterMethod
 {
@@ -31,6 +33,16 @@ public interface IAdapterMethod
 
     /// <summary>Attaches an adapter described by a saved config (weights are loaded by the caller).</summary>
     AttachedAdapter FromConfig(ISentenceEncoder model, JsonObject? config, string source);
+
+    /// <summary>Whether the method changes the base's own weights (full fine-tuning): such a specialist cannot share a base.</summary>
+    bool OwnsBaseWeights => false;
+
+    /// <summary>
+    /// What a saved adapter adds to <paramref name="model"/>, from its config and tensors alone: per-site
+    /// contributions by site name and the soft prompt, in float32. Reads the base's site names and widths and
+    /// changes nothing of it. Keys and shapes are checked as <see cref="AttachedAdapter.LoadStateDict"/> checks them.
+    /// </summary>
+    AdapterContributions Contributions(ISentenceEncoder model, JsonObject? config, IReadOnlyDictionary<string, Tensor> tensors, string source);
 }
 
 /// <summary>The explicit registry of adapter methods (no assembly scanning). <c>head</c> needs no adapter.</summary>

@@ -5,37 +5,30 @@ using Parameter = TorchSharp.Modules.Parameter;
 namespace Cadre.Models;
 
 /// <summary>
-/// One adapter's contribution at a linear site. Implementations live in <c>Adapters/</c> (LoRA, (IA)³, ...).
-/// <paramref name="rowSlots"/> is null when every row uses this adapter (training), or a (B,) int64 tensor of slot
-/// indices into the adapter's own table when one batch mixes specialists (serving); -1 means "no adapter".
+/// One adapter attached to a site of a model of its own (training, Fisher probes, <c>cadre predict</c>): it acts on
+/// every row. Rows of a shared base that differ per specialist come through the pass's <see cref="ForwardContext"/>
+/// instead. Implementations live in <c>Adapters/</c> (LoRA, (IA)³) and <c>Training/</c>.
 /// </summary>
 public interface ISiteAdapter : IDisposable
 {
     /// <summary>Returns the site output after this adapter: <c>y</c> is the frozen linear's output for <c>x</c>.</summary>
-    Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots);
+    Tensor Apply(Tensor x, Tensor y);
 
     /// <summary>
     /// Rescales or otherwise transforms the site's input before the frozen linear runs ((IA)³ on feed-forward
     /// layers scales inputs); the default leaves it alone. <see cref="Apply"/> still receives the original input.
     /// </summary>
-    Tensor ApplyInput(Tensor x, Tensor? rowSlots) => x;
-}
-
-/// <summary>
-/// Per-forward routing shared by all sites of one model: which adapter slot each batch row uses. A model sets it
-/// for the duration of one forward call; null means all rows share whatever adapters are attached.
-/// </summary>
-public sealed class AdapterRouting
-{
-    public Tensor? RowSlots { get; set; }
+    Tensor ApplyInput(Tensor x) => x;
 }
 
 /// <summary>
 /// A linear layer of a frozen base model, built adapter-ready: TorchSharp cannot swap sub-modules after
 /// construction, so every base creates these at the places adapters may go. The frozen weight keeps the
-/// Hugging Face name (<c>weight</c>, <c>bias</c>), so checkpoints load by their public key names.
+/// Hugging Face name (<c>weight</c>, <c>bias</c>), so checkpoints load by their public key names. A site adapts
+/// in two ways, in this order: the adapters attached to it (a model of its own: every row), then the per-row
+/// tensors the pass's <see cref="ForwardContext"/> holds for it (a shared base serving a mixed batch).
 /// </summary>
-public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
+public sealed class AdaptableLinear : nn.Module<Tensor, ForwardContext, Tensor>
 {
     // Field names are the checkpoint key suffixes; TorchSharp registers them by reflection.
 #pragma warning disable IDE1006 // snake_case where TorchSharp and Hugging Face demand it
@@ -45,12 +38,11 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
     private readonly List<ISiteAdapter> _adapters = [];
 
     /// <summary>Creates a site with a zero weight of shape (out, in); loading a checkpoint fills it.</summary>
-    public AdaptableLinear(string name, long inFeatures, long outFeatures, bool hasBias, AdapterRouting routing)
+    public AdaptableLinear(string name, long inFeatures, long outFeatures, bool hasBias)
         : base(name)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Routing = routing;
         weight = new Parameter(zeros(outFeatures, inFeatures), requires_grad: false); // (out, in)
         bias = hasBias ? new Parameter(zeros(outFeatures), requires_grad: false) : null;
         RegisterComponents();
@@ -58,7 +50,6 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
 
     public long InFeatures { get; }
     public long OutFeatures { get; }
-    public AdapterRouting Routing { get; }
     public Parameter Weight => weight;
     public Parameter? Bias => bias;
     public IReadOnlyList<ISiteAdapter> Adapters => _adapters;
@@ -68,14 +59,18 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
 
     public bool Detach(ISiteAdapter adapter) => _adapters.Remove(adapter);
 
-    public override Tensor forward(Tensor x)
+    /// <summary>(..., in) to (..., out), through the attached adapters and then the pass's per-row tensors for this site.</summary>
+    public override Tensor forward(Tensor x, ForwardContext context)
     {
+        var rows = context.At(this);
         var input = x;
         foreach (var adapter in _adapters)
-            input = adapter.ApplyInput(input, Routing.RowSlots);
+            input = adapter.ApplyInput(input);
+        if (rows is not null)
+            input = rows.Input(input);
         var y = nn.functional.linear(input, weight, bias); // (..., in) @ (in, out) -> (..., out)
         foreach (var adapter in _adapters)
-            y = adapter.Apply(x, y, Routing.RowSlots);
-        return y;
+            y = adapter.Apply(x, y);
+        return rows is null ? y : rows.Output(x, y);
     }
 }

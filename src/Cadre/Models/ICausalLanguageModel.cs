@@ -36,8 +36,10 @@ public interface ICausalLanguageModel : IBaseModel
     /// Logits (B, T, V) for token ids (B, T) of int64. With a cache, the ids continue what it holds: their keys and
     /// values are appended and attention sees every cached position; without one, the ids are a whole sequence.
     /// <paramref name="lastPositionOnly"/> returns (B, 1, V), sparing the output layer for every prompt position.
+    /// <paramref name="context"/> carries what this pass adapts per row, as for encoders (null: the base with what is
+    /// attached to it); its rows are the cache's rows, so one context serves every step of a generation.
     /// </summary>
-    Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false);
+    Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false, ForwardContext? context = null);
 
     /// <summary>An empty cache for <paramref name="batchSize"/> rows of up to <paramref name="capacity"/> positions.</summary>
     IKeyValueCache CreateCache(int batchSize, int capacity);

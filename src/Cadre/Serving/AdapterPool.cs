@@ -76,9 +76,8 @@ internal sealed class AdapterPool(string home, ServingOptions options, Func<Spec
             var (record, version) = found ?? Resolve(name, null);
             var folder = new SpecialistCatalog(home).Store.FolderOf(version);
             var servingBase = baseFor(record, name);
-            ServedSpecialist served;
-            lock (servingBase.Lock)
-                served = OutsideCallerScope.Build(() => ServedSpecialist.Load(home, servingBase.Encoder, record, version, folder));
+            // Read from the files alone, checked against the base's sites: no lock, so passes on the base go on meanwhile.
+            var served = OutsideCallerScope.Build(() => ServedSpecialist.Load(home, servingBase.Encoder, record, version, folder));
             lock (_gate)
             {
                 if (_hot.Remove(name, out var old)) Retire(old);

@@ -4,32 +4,33 @@ using static TorchSharp.torch;
 namespace Cadre.Serving;
 
 /// <summary>
-/// One forward pass's adapter tensors, gathered per row (the S-LoRA / Punica way, on a CPU): for every site that
-/// some row's specialist adapts, LoRA factors stacked per row, A (B, r, in) and B (B, out, r), with the batch's
-/// widest rank and zeros where a row's specialist has a smaller rank or no LoRA at that site (zeros add nothing,
-/// so padding is exact), and (IA)³ vectors per row (B, F), ones where a row has none. The whole batch then takes
-/// one batched matmul per site instead of one forward pass per adapter. Cost per pass and site: a copy of
-/// B · r · (in + out) floats, small next to the base's B · T · in · out multiply-adds.
+/// One forward pass's adapters, gathered per row (the S-LoRA / Punica way, on a CPU) into the pass's
+/// <see cref="ForwardContext"/>: for every site that some row's specialist adapts, LoRA factors stacked per row,
+/// A (B, r, in) and B (B, out, r), with the batch's widest rank and zeros where a row's specialist has a smaller rank
+/// or no LoRA at that site (zeros add nothing, so padding is exact), and (IA)³ vectors per row (B, F), ones where a
+/// row has none; and the rows' soft prompts and deep prompts, each kind left-padded to the batch's longest. The whole
+/// batch then takes one batched matmul per site instead of one forward pass per adapter. Cost per pass and site: a
+/// copy of B · r · (in + out) floats, small next to the base's B · T · in · out multiply-adds. Owns every tensor it
+/// made; disposing frees them once the pass is over.
 /// </summary>
 internal sealed class GatheredAdapters : IDisposable
 {
-    private readonly Dictionary<string, Site> _sites = new(StringComparer.Ordinal);
     private readonly List<Tensor> _owned = [];
 
-    private sealed record Site(Tensor? A, Tensor? B, Tensor? InScale, Tensor? OutScale);
-
+    /// <param name="encoder">the shared base: its sites and prompt widths are read, nothing of it changes</param>
     /// <param name="rows">each row's specialist, or null for a row that reads the bare base</param>
-    public GatheredAdapters(IReadOnlyDictionary<string, AdaptableLinear> sites, IReadOnlyList<ServedSpecialist?> rows)
+    public GatheredAdapters(ISentenceEncoder encoder, IReadOnlyList<ServedSpecialist?> rows)
     {
         // Temporaries die with this scope; the gathered tensors are detached from it and freed by Dispose.
         using var scope = NewDisposeScope();
         try
         {
+            var sites = new Dictionary<AdaptableLinear, SiteRows>(ReferenceEqualityComparer.Instance);
             // Distinct specialists get local slots 1..U; slot 0 is "nothing here" (zeros for LoRA, ones for (IA)³).
             var distinct = rows.Where(r => r is not null).Distinct().Cast<ServedSpecialist>().ToList();
             var slotOf = distinct.Select((s, i) => (s, i + 1)).ToDictionary(p => p.s, p => (long)p.Item2);
             var rowSlots = tensor(rows.Select(r => r is null ? 0L : slotOf[r]).ToArray());         // (B)
-            foreach (var (name, site) in sites)
+            foreach (var (name, site) in encoder.Sites)
             {
                 var lora = distinct.Where(s => s.LowRank.ContainsKey(name)).ToList();
                 var scales = distinct.Where(s => s.Scales.ContainsKey(name)).ToList();
@@ -61,8 +62,20 @@ internal sealed class GatheredAdapters : IDisposable
                     var perRow = table.index_select(0, rowSlots);                                      // (B, F)
                     if (input) inScale = perRow; else outScale = perRow;
                 }
-                _sites[name] = new Site(Keep(a), Keep(b), Keep(inScale), Keep(outScale));
+                sites[site] = new SiteRows(Keep(a), Keep(b), Keep(inScale), Keep(outScale));
             }
+            Tensor? PromptOf(ServedSpecialist? r, bool deep) => r?.Prompt is { } p && r.DeepPrompt == deep ? p : null;
+            var prompts = PromptBatch.Gather([.. rows.Select(r => PromptOf(r, false))], [.. rows.Select(r => PromptOf(r, true))],
+                                             encoder.TokenWidth, encoder.Prompt.LayerWidths);
+            Context = new ForwardContext
+            {
+                Sites = sites,
+                Prompt = prompts is null ? null : prompts with
+                {
+                    Vectors = Keep(prompts.Vectors), VectorMask = Keep(prompts.VectorMask),
+                    Prefixes = Keep(prompts.Prefixes), PrefixMask = Keep(prompts.PrefixMask),
+                },
+            };
         }
         catch
         {
@@ -70,6 +83,9 @@ internal sealed class GatheredAdapters : IDisposable
             throw;
         }
     }
+
+    /// <summary>What the pass's sites and layers read: valid until this object is disposed.</summary>
+    public ForwardContext Context { get; } = ForwardContext.None;
 
     private Tensor? Keep(Tensor? t)
     {
@@ -79,46 +95,9 @@ internal sealed class GatheredAdapters : IDisposable
         return t;
     }
 
-    public bool Any => _sites.Count > 0;
-
-    /// <summary>The site's input after per-row (IA)³ input scaling.</summary>
-    public Tensor Input(string site, Tensor x) =>
-        _sites.TryGetValue(site, out var s) && s.InScale is { } v ? x * PerRow(v, x) : x;
-
-    /// <summary>The site's output after per-row (IA)³ output scaling and the per-row LoRA update.</summary>
-    public Tensor Output(string site, Tensor x, Tensor y)
-    {
-        if (!_sites.TryGetValue(site, out var s)) return y;
-        if (s.OutScale is { } v) y = y * PerRow(v, y);
-        if (s.A is null || s.B is null) return y;
-        var rows = x.shape[0];
-        var x3 = x.reshape(rows, -1, x.shape[^1]);                            // (B, T, in), T = 1 for pooled inputs
-        var delta = x3.bmm(s.A.transpose(1, 2)).bmm(s.B.transpose(1, 2));    // (B, T, in) @ (B, in, r) @ (B, r, out) -> (B, T, out)
-        return y + delta.reshape(y.shape);                                   // (..., out)
-    }
-
-    /// <summary>A (B, F) table viewed as (B, 1, ..., F) to broadcast over <paramref name="like"/>.</summary>
-    private static Tensor PerRow(Tensor table, Tensor like)
-    {
-        var shape = Enumerable.Repeat(1L, (int)like.dim()).ToArray();
-        shape[0] = table.shape[0];
-        shape[^1] = table.shape[1];
-        return table.view(shape);
-    }
-
     public void Dispose()
     {
         foreach (var t in _owned) t.Dispose();
         _owned.Clear();
     }
-}
-
-/// <summary>The hook every site of a served base carries: it applies whatever the current pass gathered.</summary>
-internal sealed class GatheredSite(string name, Func<GatheredAdapters?> current) : ISiteAdapter
-{
-    public Tensor ApplyInput(Tensor x, Tensor? rowSlots) => current() is { } g ? g.Input(name, x) : x;
-
-    public Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots) => current() is { } g ? g.Output(name, x, y) : y;
-
-    public void Dispose() { }
 }

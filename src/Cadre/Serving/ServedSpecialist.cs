@@ -9,9 +9,9 @@ using static TorchSharp.torch;
 namespace Cadre.Serving;
 
 /// <summary>
-/// A specialist in the serving pool: its adapter's contributions copied out of the files (per site LoRA factors
-/// with the scaling folded into B, (IA)³ vectors, a soft prompt) and one head per task. It never stays attached to
-/// the shared base: the batcher gathers these tensors per row of a mixed batch. A full fine-tune cannot share the
+/// A specialist in the serving pool: its adapter's contributions read from its files (per site LoRA factors with
+/// the scaling folded into B, (IA)³ vectors, a soft prompt) and one head per task. Nothing of it is ever attached to
+/// the shared base: the batcher gathers these tensors per row of a mixed batch into the pass's context. A full fine-tune cannot share the
 /// base, so it keeps a model of its own (<see cref="Dedicated"/>), counted at its full size in the pool's budget.
 /// Tensors are detached and owned here; <see cref="Dispose"/> frees them once no queued request holds the entry.
 /// </summary>
@@ -61,8 +61,8 @@ public sealed class ServedSpecialist : IDisposable
     public long LastUsed { get; set; }
 
     /// <summary>
-    /// Reads the specialist in <paramref name="folder"/>: the adapter is attached to <paramref name="encoder"/> just
-    /// long enough to read its contributions (the caller holds the base's lock, so no forward pass runs meanwhile).
+    /// Reads the specialist in <paramref name="folder"/>, checked against <paramref name="encoder"/>'s site names,
+    /// shapes and widths; nothing of the encoder changes, so passes on it may run meanwhile.
     /// </summary>
     public static ServedSpecialist Load(string home, ISentenceEncoder encoder, SpecialistRecord record, VersionInfo version, string folder)
     {
@@ -90,25 +90,23 @@ public sealed class ServedSpecialist : IDisposable
 
     private void ReadAdapter(ISentenceEncoder encoder, string folder)
     {
-        using var adapter = AdapterFiles.Load(encoder, folder, Record.Method);
-        if (adapter.OwnsBaseWeights)
-            throw new CadreException($"{folder}: this adapter changes the base's weights; it cannot share a served base");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        foreach (var (site, hook) in adapter.SiteAdapters)
+        var adapter = AdapterFiles.ReadContributions(encoder, folder, Record.Method);
+        foreach (var (site, contribution) in adapter.Sites)
         {
-            switch ((hook as IServableSite)?.Contribution)
+            switch (contribution)
             {
                 case LowRankContribution lr:
                     var a = lr.A.detach().clone().contiguous();                       // (r, in)
                     var b = (lr.B.detach() * lr.Scaling).contiguous();                // (out, r), scaling folded in
-                    LowRank[SiteName(encoder, site)] = (a.MoveToOuterDisposeScope(), b.MoveToOuterDisposeScope());
+                    LowRank[site] = (a.MoveToOuterDisposeScope(), b.MoveToOuterDisposeScope());
                     break;
                 case ScaleContribution s:
-                    Scales[SiteName(encoder, site)] = (s.Vector.detach().clone().contiguous().MoveToOuterDisposeScope(), s.ScalesInput);
+                    Scales[site] = (s.Vector.detach().clone().contiguous().MoveToOuterDisposeScope(), s.ScalesInput);
                     break;
                 default:
-                    throw new CadreException($"{folder}: the {Record.Method} adapter at '{SiteName(encoder, site)}' cannot be gathered for mixed batches");
+                    throw new CadreException($"{folder}: the {Record.Method} adapter at '{site}' cannot be gathered for mixed batches");
             }
         }
         if (adapter.Prompt is { } prompt)
@@ -131,9 +129,6 @@ public sealed class ServedSpecialist : IDisposable
             Bytes += head.parameters().Sum(p => p.numel() * p.element_size()) + head.buffers().Sum(p => p.numel() * p.element_size());
         }
     }
-
-    private static string SiteName(ISentenceEncoder encoder, AdaptableLinear site) =>
-        encoder.Sites.First(s => ReferenceEquals(s.Value, site)).Key;
 
     private static long Size(Tensor t) => t.numel() * t.element_size();
 

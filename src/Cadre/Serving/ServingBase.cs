@@ -6,21 +6,17 @@ using static TorchSharp.torch;
 namespace Cadre.Serving;
 
 /// <summary>
-/// One frozen base shared by every specialist served on it. Each linear site carries one permanent
-/// <see cref="GatheredSite"/> hook; a forward pass sets the gathered per-row tensors, runs the base once for the
-/// whole mixed batch and clears them. The lock serializes forward passes and adapter reads (a read attaches the
-/// adapter for a moment to take its contributions out).
+/// One frozen base shared by every specialist served on it. Nothing is ever attached to it: a forward pass gathers
+/// its rows' adapters and prompts into one <see cref="ForwardContext"/> (<see cref="GatheredAdapters"/>), hands it to
+/// the base's batch entry point, and frees it after the pass. Specialists are read from their files alone
+/// (<see cref="ServedSpecialist.Load"/>), so loading one never waits for a pass. The lock serializes forward passes.
 /// </summary>
 internal sealed class ServingBase : IDisposable
 {
-    private GatheredAdapters? _current;
-
     public ServingBase(string home, string name)
     {
         Name = name;
         Encoder = BaseModels.LoadEncoder(new BaseCatalog(home), name);
-        foreach (var (site, linear) in Encoder.Sites)
-            linear.Attach(new GatheredSite(site, () => _current));
         Bytes = Encoder.Module.parameters().Sum(p => p.numel() * p.element_size());
     }
 
@@ -40,24 +36,8 @@ internal sealed class ServingBase : IDisposable
         lock (Lock)
         {
             using var _ = no_grad();
-            using var gathered = new GatheredAdapters(Encoder.Sites, rows);
-            using var scope = NewDisposeScope();
-            _current = gathered.Any ? gathered : null;
-            try
-            {
-                Tensor? PromptOf(ServedSpecialist? r, bool deep) => r?.Prompt is { } p && r.DeepPrompt == deep ? p : null;
-                if (SoftPrompt.LeftPad([.. rows.Select(r => PromptOf(r, false))], Encoder.TokenWidth) is { } input)
-                    (Encoder.Prompt.Vectors, Encoder.Prompt.VectorMask) = input;
-                if (SoftPrompt.LeftPad([.. rows.Select(r => PromptOf(r, true))], Encoder.Prompt.PrefixWidth) is { } deep)
-                    (Encoder.Prompt.Prefixes, Encoder.Prompt.PrefixMask) = deep;
-                return Encoder.EmbedBatch(texts, maxLength).MoveToOuterDisposeScope();   // (B, D)
-            }
-            finally
-            {
-                _current = null;
-                (Encoder.Prompt.Vectors, Encoder.Prompt.VectorMask) = (null, null);
-                (Encoder.Prompt.Prefixes, Encoder.Prompt.PrefixMask) = (null, null);
-            }
+            using var gathered = new GatheredAdapters(Encoder, rows);
+            return Encoder.EmbedBatch(texts, maxLength, gathered.Context);   // (B, D)
         }
     }
 

@@ -149,6 +149,9 @@ public sealed partial class SpecialistEngine
     /// <summary>Forward passes of the base so far (a batch takes one per distinct max_length).</summary>
     internal long Passes => _bases.Values.Where(l => l.IsValueCreated).Sum(l => Interlocked.Read(ref l.Value.Batcher.Passes));
 
+    /// <summary>The shared bases started so far (tests check that nothing is ever attached to them).</summary>
+    internal IReadOnlyList<ServingBase> StartedBases => [.. _bases.Values.Where(l => l.IsValueCreated).Select(l => l.Value.Base)];
+
     /// <summary>Tensors alive on the batchers' threads (a leak test watches it stay flat).</summary>
     internal long WorkerLiveTensors => _bases.Values.Where(l => l.IsValueCreated).Sum(l => l.Value.Batcher.WorkerLiveTensors);
 

@@ -14,7 +14,7 @@ internal sealed class FisherProbe : ISiteAdapter
     public Tensor? Input { get; private set; }
     public Tensor? Zero { get; private set; }
 
-    public Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots)
+    public Tensor Apply(Tensor x, Tensor y)
     {
         // Kept out of dispose scopes: the encoder's forward frees its temporaries before the backward runs.
         Release();

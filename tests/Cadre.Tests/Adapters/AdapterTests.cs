@@ -129,24 +129,66 @@ public sealed class AdapterTests
         Assert.Contains("'qkv' matches no linear site", e.Message);
     }
 
-    [Fact]
-    public void RowSlotsApplyTheAdapterOnlyToItsRows()
+    /// <summary>
+    /// The contributions read from a saved adapter's files, put into a pass's context for one row of two, give that
+    /// row what the attached adapter gives it and leave the other row at the bare base; reading attached nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("lora")]
+    [InlineData("ia3")]
+    public void ContributionsFromFilesAdaptOnlyTheirRowsOfAPass(string method)
     {
+        using var folder = new TempDir();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
         using var model = Tiny();
-        var plain = model.Embed(Texts[..2]);
-        using var adapter = AdapterMethods.Get("lora").Create(model, new AdapterSpec { Method = "lora" }, 2, "tiny");
-        Perturb(adapter);
-        var adapted = model.Embed(Texts[..2]);
-        using var slots = tensor(new long[] { -1, 0 });
-        model.Routing.RowSlots = slots;
-        // Embed sorts by length: "a red dog" (row 1) runs first; both texts are in one batch.
-        var mixed = model.Embed(Texts[..2]);
-        model.Routing.RowSlots = null;
-        var sortedFirst = Texts[1].Length < Texts[0].Length ? 1 : 0;
-        var rowOfSlot0 = sortedFirst == 0 ? 1 : 0; // the text placed in batch row 1 (slot 0)
-        var rowOfNone = 1 - rowOfSlot0;
-        Assert.Equal(adapted[rowOfSlot0], mixed[rowOfSlot0]);
-        Assert.Equal(plain[rowOfNone], mixed[rowOfNone]);
+        var texts = Texts[..2];
+        Tensor adapted;
+        using (var adapter = AdapterMethods.Get(method).Create(model, new AdapterSpec { Method = method }, 2, "tiny"))
+        {
+            Perturb(adapter);
+            adapted = model.EmbedBatch(texts, 32);                                      // (2, D), every row adapted
+            AdapterFiles.Save(adapter, folder.Path);
+        }
+        var plain = model.EmbedBatch(texts, 32);                                        // (2, D)
+        var read = AdapterFiles.ReadContributions(model, folder.Path, method);
+        Assert.All(model.Sites.Values, s => Assert.Empty(s.Adapters));
+        Assert.NotEmpty(read.Sites);
+        Assert.Null(read.Prompt);
+        // Row 0 takes the adapter, row 1 the identity (zeros for LoRA, ones for (IA)³).
+        var sites = new Dictionary<AdaptableLinear, SiteRows>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, contribution) in read.Sites)
+            sites[model.Sites[name]] = contribution switch
+            {
+                LowRankContribution lr => new SiteRows(stack([lr.A, zeros_like(lr.A)]), stack([lr.B * lr.Scaling, zeros_like(lr.B)]), null, null), // (2, r, in), (2, out, r)
+                ScaleContribution { ScalesInput: true } s => new SiteRows(null, null, stack([s.Vector, ones_like(s.Vector)]), null),               // (2, F)
+                ScaleContribution s => new SiteRows(null, null, null, stack([s.Vector, ones_like(s.Vector)])),                                    // (2, F)
+                _ => throw new InvalidOperationException(contribution.GetType().Name),
+            };
+        var mixed = model.EmbedBatch(texts, 32, new ForwardContext { Sites = sites });  // (2, D)
+        Assert.True((mixed[0] - adapted[0]).abs().max().item<float>() < 1e-5);
+        Assert.True((mixed[1] - plain[1]).abs().max().item<float>() < 1e-6);
+        Assert.True((adapted[1] - plain[1]).abs().max().item<float>() > 1e-3, "the adapter must matter");
+    }
+
+    [Fact]
+    public void ContributionsOfAPromptAndRefusalsOfWhatCannotShareABase()
+    {
+        using var folder = new TempDir();
+        using var scope = NewDisposeScope();
+        using var model = Tiny();
+        using (var adapter = AdapterMethods.Get("prompt").Create(model, new AdapterSpec { Method = "prompt", PromptTokens = 3 }, 2, "tiny"))
+            AdapterFiles.Save(adapter, folder.Path);
+        var read = AdapterFiles.ReadContributions(model, folder.Path, null);
+        Assert.Empty(read.Sites);
+        Assert.Equal([3L, model.TokenWidth], read.Prompt!.Vectors.shape);
+        Assert.False(read.Prompt.Deep);
+        Assert.Null(model.Prompt.Vectors);
+
+        using var full = new TempDir();
+        using (var adapter = AdapterMethods.Get("full").Create(model, new AdapterSpec { Method = "full" }, 2, "tiny"))
+            AdapterFiles.Save(adapter, full.Path);
+        Assert.Contains("cannot share a served base", Assert.Throws<CadreException>(() => AdapterFiles.ReadContributions(model, full.Path, "full")).Message);
     }
 
     [Fact]
@@ -178,6 +220,13 @@ public sealed class AdapterTests
         var e = Assert.Throws<CadreException>(() => AdapterFiles.Load(fresh, folder.Path, null));
         Assert.Contains("has shape [4, 32], the base needs [6, 32]", e.Message);
         Assert.All(fresh.Sites.Values, s => Assert.Empty(s.Adapters)); // nothing left attached
+        using var scope = NewDisposeScope();
+        e = Assert.Throws<CadreException>(() => AdapterFiles.ReadContributions(fresh, folder.Path, null));
+        Assert.Contains("does not fit this base", e.Message);
+        Assert.Contains("has shape [4, 32], the base needs [6, 32]", e.Message);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"r\": 6", "\"r\": 4").Replace("encoder.layer.0.attention.self.query", "decoder.q"));
+        e = Assert.Throws<CadreException>(() => AdapterFiles.ReadContributions(fresh, folder.Path, null));
+        Assert.Contains("unexpected 'base_model.model.encoder.layer.0.attention.self.query.lora_A.weight'", e.Message);
     }
 
     /// <summary>Moves every adapter tensor away from its identity start, seeded.</summary>

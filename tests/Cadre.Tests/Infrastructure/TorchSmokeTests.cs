@@ -19,7 +19,7 @@ public sealed class TorchSmokeTests
     [Fact]
     public void AdaptableLinearKeepsHuggingFaceKeyNamesAndIsFrozen()
     {
-        using var site = new AdaptableLinear("query", 4, 3, hasBias: true, new AdapterRouting());
+        using var site = new AdaptableLinear("query", 4, 3, hasBias: true);
         var names = site.named_parameters().Select(p => p.name).OrderBy(n => n).ToArray();
         Assert.Equal(new[] { "bias", "weight" }, names);
         Assert.All(site.parameters(), p => Assert.False(p.requires_grad));

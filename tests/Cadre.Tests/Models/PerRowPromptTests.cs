@@ -8,8 +8,9 @@ namespace Cadre.Tests.Models;
 
 /// <summary>
 /// One batch whose rows carry soft prompts and deep prompts of different lengths, or none (left-padded, masked,
-/// positions counted per row), embeds every row exactly as the row alone with its own prompt: BERT (absolute
-/// positions), RoBERTa (positions from padding) and USE-lite (timing signal).
+/// positions counted per row, handed to the pass in its <see cref="ForwardContext"/>), embeds every row exactly as
+/// the row alone with its own prompt attached to the encoder: BERT (absolute positions), RoBERTa (positions from
+/// padding) and USE-lite (timing signal).
 /// </summary>
 public sealed class PerRowPromptTests(UseLiteFixture useLite) : IClassFixture<UseLiteFixture>
 {
@@ -22,7 +23,7 @@ public sealed class PerRowPromptTests(UseLiteFixture useLite) : IClassFixture<Us
     public void Bert() => Check(BertModel.Load(TinyTask.TinyBert));
 
     private static void Check(ISentenceEncoder model, bool dispose = true) =>
-        Check(model, rows => model.EmbedBatch([.. rows.Select(i => Texts[i])], 32), dispose);
+        Check(model, (rows, context) => model.EmbedBatch([.. rows.Select(i => Texts[i])], 32, context), dispose);
 
     /// <summary>Tiny RoBERTa has no tokenizer: rows of token ids, right-padded with its pad id.</summary>
     [Fact]
@@ -31,12 +32,12 @@ public sealed class PerRowPromptTests(UseLiteFixture useLite) : IClassFixture<Us
         var model = BertModel.Load(Path.Combine(AppContext.BaseDirectory, "golden", "bert", "tiny-roberta"));
         long[][] ids = [[0, 11, 12, 13, 2], [0, 14, 2], [0, 15, 16, 17, 18, 19, 2], [0, 20, 21, 2], [0, 2]];
         var pad = model.Config.PadTokenId;
-        Tensor Embed(int[] rows)
+        Tensor Embed(int[] rows, ForwardContext? context)
         {
             var width = rows.Max(r => ids[r].Length);
             var flat = rows.SelectMany(r => ids[r].Concat(Enumerable.Repeat((long)pad, width - ids[r].Length))).ToArray();
             var mask = rows.SelectMany(r => Enumerable.Range(0, width).Select(j => j < ids[r].Length ? 1L : 0L)).ToArray();
-            return model.Forward(tensor(flat, [rows.Length, width]), tensor(mask, [rows.Length, width])).SentenceEmbedding; // (B, D)
+            return model.Forward(tensor(flat, [rows.Length, width]), tensor(mask, [rows.Length, width]), context: context).SentenceEmbedding; // (B, D)
         }
         Check(model, Embed);
     }
@@ -44,8 +45,8 @@ public sealed class PerRowPromptTests(UseLiteFixture useLite) : IClassFixture<Us
     [Fact]
     public void UseLite() => Check(useLite.Model, dispose: false);
 
-    /// <param name="embed">(B, D) embeddings of the given rows (indices into <see cref="Rows"/>) under the current prompts</param>
-    private static void Check(ISentenceEncoder model, Func<int[], Tensor> embed, bool dispose = true)
+    /// <param name="embed">(B, D) embeddings of the given rows (indices into <see cref="Rows"/>) under the attached prompts or the context's</param>
+    private static void Check(ISentenceEncoder model, Func<int[], ForwardContext?, Tensor> embed, bool dispose = true)
     {
         try
         {
@@ -59,15 +60,13 @@ public sealed class PerRowPromptTests(UseLiteFixture useLite) : IClassFixture<Us
             for (var i = 0; i < Rows.Length; i++)
             {
                 (model.Prompt.Vectors, model.Prompt.Prefixes) = (prompts[i].Input, prompts[i].Deep);
-                alone.Add(embed([i]).data<float>().ToArray());
+                alone.Add(embed([i], null).data<float>().ToArray());
             }
             (model.Prompt.Vectors, model.Prompt.Prefixes) = (null, null);
-            var input = SoftPrompt.LeftPad([.. prompts.Select(p => p.Input)], model.TokenWidth)!.Value;
-            var deep = SoftPrompt.LeftPad([.. prompts.Select(p => p.Deep)], model.Prompt.PrefixWidth)!.Value;
-            Assert.NotNull(input.Mask);
-            (model.Prompt.Vectors, model.Prompt.VectorMask) = input;
-            (model.Prompt.Prefixes, model.Prompt.PrefixMask) = deep;
-            var batched = embed([.. Enumerable.Range(0, Rows.Length)]);                 // (B, D)
+            var batch = PromptBatch.Gather([.. prompts.Select(p => p.Input)], [.. prompts.Select(p => p.Deep)], model.TokenWidth, model.Prompt.LayerWidths)!;
+            Assert.NotNull(batch.VectorMask);
+            Assert.NotNull(batch.PrefixMask);
+            var batched = embed([.. Enumerable.Range(0, Rows.Length)], new ForwardContext { Prompt = batch }); // (B, D)
             for (var i = 0; i < Rows.Length; i++)
             {
                 var row = batched[i].data<float>().ToArray();
@@ -77,7 +76,7 @@ public sealed class PerRowPromptTests(UseLiteFixture useLite) : IClassFixture<Us
         }
         finally
         {
-            (model.Prompt.Vectors, model.Prompt.VectorMask, model.Prompt.Prefixes, model.Prompt.PrefixMask) = (null, null, null, null);
+            (model.Prompt.Vectors, model.Prompt.Prefixes) = (null, null);
             if (dispose) model.Dispose();
         }
     }

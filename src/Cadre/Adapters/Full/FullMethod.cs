@@ -23,6 +23,11 @@ public sealed class FullMethod : IAdapterMethod
 
     public AttachedAdapter FromConfig(ISentenceEncoder model, JsonObject? config, string source) => new FullAdapter(this, model);
 
+    public bool OwnsBaseWeights => true;
+
+    public AdapterContributions Contributions(ISentenceEncoder model, JsonObject? config, IReadOnlyDictionary<string, Tensor> tensors, string source) =>
+        throw new CadreException($"{source}: a full fine-tune changes the base's weights; it cannot share a served base");
+
     private sealed class FullAdapter : AttachedAdapter
     {
         private readonly Dictionary<string, Parameter> _parameters;
@@ -39,8 +44,6 @@ public sealed class FullMethod : IAdapterMethod
         public override JsonObject? PeftConfig => null;
 
         public override string WeightsFile => "model.safetensors";
-
-        public override bool OwnsBaseWeights => true;
 
         /// <summary>The whole state dict, buffers included, so the file is a complete checkpoint of the tuned base.</summary>
         public override IReadOnlyDictionary<string, Tensor> StateDict() => Model.Module.state_dict();

@@ -18,9 +18,8 @@ internal sealed class Ia3Adapter : AttachedAdapter
         {
             var site = model.Sites[name];
             var isFeedForward = feedForward.Contains(name);
-            // PEFT's shapes: (1, in) scales the input of feed-forward layers, (out, 1) scales other layers' output.
-            var vector = new Parameter(isFeedForward ? ones(1, site.InFeatures) : ones(site.OutFeatures, 1), requires_grad: true);
-            _parameters[$"{PeftPrefix}{name}.ia3_l"] = vector;
+            var vector = new Parameter(ones(Shape(site, isFeedForward)), requires_grad: true);
+            _parameters[Key(name)] = vector;
             Attach(site, new Site(vector, isFeedForward));
         }
         _config = new JsonObject
@@ -37,26 +36,23 @@ internal sealed class Ia3Adapter : AttachedAdapter
         };
     }
 
+    /// <summary>PEFT's key of a site's vector.</summary>
+    public static string Key(string site) => $"{PeftPrefix}{site}.ia3_l";
+
+    /// <summary>PEFT's shapes: (1, in) scales the input of feed-forward layers, (out, 1) scales other layers' output.</summary>
+    public static long[] Shape(AdaptableLinear site, bool feedForward) => feedForward ? [1, site.InFeatures] : [site.OutFeatures, 1];
+
     public override IReadOnlyDictionary<string, Parameter> Parameters => _parameters;
 
     public override JsonObject PeftConfig => _config;
 
-    private sealed class Site(Parameter vector, bool scalesInput) : IServableSite
+    private sealed class Site(Parameter vector, bool scalesInput) : ISiteAdapter
     {
-        public SiteContribution Contribution => new ScaleContribution(vector.flatten(), scalesInput);
+        public Tensor ApplyInput(Tensor x) => scalesInput ? Scale(x) : x;
 
-        public Tensor ApplyInput(Tensor x, Tensor? rowSlots) => scalesInput ? Scale(x, rowSlots) : x;
+        public Tensor Apply(Tensor x, Tensor y) => scalesInput ? y : Scale(y);
 
-        public Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots) => scalesInput ? y : Scale(y, rowSlots);
-
-        private Tensor Scale(Tensor z, Tensor? rowSlots)
-        {
-            var scaled = z * vector.flatten();                                     // (..., F) * (F)
-            if (rowSlots is null)
-                return scaled;
-            var mask = RowSlots.Mask(rowSlots, z.dim(), z.dtype);                  // (B, 1, ...)
-            return z + (scaled - z) * mask;
-        }
+        private Tensor Scale(Tensor z) => z * vector.flatten();                    // (..., F) * (F)
 
         public void Dispose() { }
     }

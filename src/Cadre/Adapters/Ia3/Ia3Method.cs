@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cadre.Models;
 using Cadre.Training.Spec;
+using static TorchSharp.torch;
 
 namespace Cadre.Adapters.Ia3;
 
@@ -28,6 +29,25 @@ public sealed class Ia3Method : IAdapterMethod
 
     public AttachedAdapter FromConfig(ISentenceEncoder model, JsonObject? config, string source)
     {
+        var saved = Read(model, config, source);
+        return new Ia3Adapter(this, model, saved.Sites, saved.FeedForward, saved.BaseName);
+    }
+
+    public AdapterContributions Contributions(ISentenceEncoder model, JsonObject? config, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        var saved = Read(model, config, source);
+        AdapterFiles.CheckFits(saved.Sites.ToDictionary(Ia3Adapter.Key, name => Ia3Adapter.Shape(model.Sites[name], saved.FeedForward.Contains(name)),
+                                                        StringComparer.Ordinal), tensors, source);
+        return new AdapterContributions(saved.Sites.ToDictionary(name => name, name => (SiteContribution)new ScaleContribution(
+            tensors[Ia3Adapter.Key(name)].to(ScalarType.Float32).flatten(), saved.FeedForward.Contains(name)),             // (F)
+            StringComparer.Ordinal), Prompt: null);
+    }
+
+    private sealed record Saved(IReadOnlyList<string> Sites, IReadOnlyList<string> FeedForward, string BaseName);
+
+    /// <summary>The saved config, checked: sites and which of them scale their input.</summary>
+    private static Saved Read(ISentenceEncoder model, JsonObject? config, string source)
+    {
         if (config is null) throw new CadreException($"{source}: an (IA)³ adapter needs adapter_config.json");
         var sites = AdapterFiles.Targets(model, config, "target_modules", source);
         if (sites.Count == 0)
@@ -36,6 +56,6 @@ public sealed class Ia3Method : IAdapterMethod
         if (feedForward.Except(sites).Any())
             throw new CadreException($"{source}: feedforward_modules must be a subset of target_modules");
         var baseName = config["base_model_name_or_path"] is JsonValue b && b.TryGetValue<string>(out var s) ? s : "";
-        return new Ia3Adapter(this, model, sites, feedForward, baseName);
+        return new Saved(sites, feedForward, baseName);
     }
 }

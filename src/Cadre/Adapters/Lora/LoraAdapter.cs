@@ -30,8 +30,8 @@ internal sealed class LoraAdapter : AttachedAdapter, IHasDropout
                 var pb = new Parameter(zeros(site.OutFeatures, r), requires_grad: true); // (out, r)
                 pa.MoveToOuterDisposeScope();
                 pb.MoveToOuterDisposeScope();
-                _parameters[$"{PeftPrefix}{name}.lora_A.weight"] = pa;
-                _parameters[$"{PeftPrefix}{name}.lora_B.weight"] = pb;
+                _parameters[KeyA(name)] = pa;
+                _parameters[KeyB(name)] = pb;
                 Attach(site, new Site(this, pa, pb, scaling));
             }
         }
@@ -54,6 +54,12 @@ internal sealed class LoraAdapter : AttachedAdapter, IHasDropout
         };
     }
 
+    /// <summary>PEFT's key of a site's A factor (r, in).</summary>
+    public static string KeyA(string site) => $"{PeftPrefix}{site}.lora_A.weight";
+
+    /// <summary>PEFT's key of a site's B factor (out, r).</summary>
+    public static string KeyB(string site) => $"{PeftPrefix}{site}.lora_B.weight";
+
     public override IReadOnlyDictionary<string, Parameter> Parameters => _parameters;
 
     public override JsonObject PeftConfig => _config;
@@ -62,16 +68,12 @@ internal sealed class LoraAdapter : AttachedAdapter, IHasDropout
 
     public SeededDropout Dropout => _dropout;
 
-    private sealed class Site(LoraAdapter owner, Parameter a, Parameter b, double scaling) : IServableSite
+    private sealed class Site(LoraAdapter owner, Parameter a, Parameter b, double scaling) : ISiteAdapter
     {
-        public SiteContribution Contribution => new LowRankContribution(a, b, scaling);
-
-        public Tensor Apply(Tensor x, Tensor y, Tensor? rowSlots)
+        public Tensor Apply(Tensor x, Tensor y)
         {
             var h = owner._dropout.Apply(x, owner.Training);
             var delta = nn.functional.linear(nn.functional.linear(h, a), b) * scaling; // (..., in) -> (..., r) -> (..., out)
-            if (rowSlots is not null)
-                delta = delta * RowSlots.Mask(rowSlots, delta.dim(), delta.dtype);
             return y + delta;
         }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cadre.Models;
 using Cadre.Training.Spec;
+using static TorchSharp.torch;
 
 namespace Cadre.Adapters.Lora;
 
@@ -29,6 +30,31 @@ public sealed class LoraMethod : IAdapterMethod
 
     public AttachedAdapter FromConfig(ISentenceEncoder model, JsonObject? config, string source)
     {
+        var saved = Read(model, config, source);
+        return new LoraAdapter(this, model, saved.Sites, saved.R, saved.Alpha, 0, seed: 0, saved.BaseName);
+    }
+
+    public AdapterContributions Contributions(ISentenceEncoder model, JsonObject? config, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        var saved = Read(model, config, source);
+        var expected = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var name in saved.Sites)
+        {
+            expected[LoraAdapter.KeyA(name)] = [saved.R, model.Sites[name].InFeatures];   // (r, in)
+            expected[LoraAdapter.KeyB(name)] = [model.Sites[name].OutFeatures, saved.R];  // (out, r)
+        }
+        AdapterFiles.CheckFits(expected, tensors, source);
+        var scaling = saved.Alpha / saved.R; // as LoraAdapter
+        return new AdapterContributions(saved.Sites.ToDictionary(name => name, name => (SiteContribution)new LowRankContribution(
+            tensors[LoraAdapter.KeyA(name)].to(ScalarType.Float32), tensors[LoraAdapter.KeyB(name)].to(ScalarType.Float32), scaling),
+            StringComparer.Ordinal), Prompt: null);
+    }
+
+    private sealed record Saved(IReadOnlyList<string> Sites, int R, double Alpha, string BaseName);
+
+    /// <summary>The saved config, checked: what Cadre's LoRA does not read is refused by name.</summary>
+    private static Saved Read(ISentenceEncoder model, JsonObject? config, string source)
+    {
         if (config is null) throw new CadreException($"{source}: a LoRA adapter needs adapter_config.json");
         var r = (int)AdapterFiles.JsonNumber(config, "r", source);
         var alpha = AdapterFiles.JsonNumber(config, "lora_alpha", source, r);
@@ -46,6 +72,6 @@ public sealed class LoraMethod : IAdapterMethod
         if (sites.Count == 0)
             throw new CadreException($"{source}: target_modules matches no linear site of this {model.Architecture} base");
         var baseName = config["base_model_name_or_path"] is JsonValue b && b.TryGetValue<string>(out var s) ? s : "";
-        return new LoraAdapter(this, model, sites, r, alpha, 0, seed: 0, baseName);
+        return new Saved(sites, r, alpha, baseName);
     }
 }

@@ -6,8 +6,9 @@ using Parameter = TorchSharp.Modules.Parameter;
 namespace Cadre.Adapters.Prompt;
 
 /// <summary>
-/// A soft prompt attached to an encoder (it sets the encoder's <see cref="SoftPrompt"/>): input vectors, or with
-/// <c>deep</c> per-layer key and value prefixes (P-tuning v2; PEFT's <c>PREFIX_TUNING</c> without projection).
+/// A soft prompt attached to an encoder of its own (it sets the encoder's <see cref="SoftPrompt"/>, which every pass
+/// without a prompt of its own then carries): input vectors, or with <c>deep</c> per-layer key and value prefixes
+/// (P-tuning v2; PEFT's <c>PREFIX_TUNING</c> without projection).
 /// </summary>
 internal sealed class PromptAdapter : AttachedAdapter
 {
@@ -24,7 +25,7 @@ internal sealed class PromptAdapter : AttachedAdapter
         if (encoder.Prompt.Vectors is not null || encoder.Prompt.Prefixes is not null)
             throw new CadreException("this base already carries a soft prompt; detach it first");
         if (deep && encoder.Prompt.PrefixWidth == 0)
-            throw new CadreException("this base does not support deep prompts");
+            throw new CadreException(PromptMethod.NoDeepPrompts);
         _encoder = encoder;
         Deep = deep;
         Parameter vectors;
@@ -45,7 +46,7 @@ internal sealed class PromptAdapter : AttachedAdapter
                 vectors.MoveToOuterDisposeScope();
             }
         }
-        _parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal) { ["prompt_embeddings"] = vectors };
+        _parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal) { [Key] = vectors };
         if (deep)
             encoder.Prompt.Prefixes = vectors;
         else
@@ -78,14 +79,15 @@ internal sealed class PromptAdapter : AttachedAdapter
             };
     }
 
+    /// <summary>PEFT's key of the prompt: (P, E), or (P, L · 2 · W) for deep prompts.</summary>
+    public const string Key = "prompt_embeddings";
+
     /// <summary>Whether these are per-layer prefixes rather than input vectors.</summary>
     public bool Deep { get; }
 
     public override IReadOnlyDictionary<string, Parameter> Parameters => _parameters;
 
     public override JsonObject PeftConfig => _config;
-
-    public override PromptContribution Prompt => new(_parameters["prompt_embeddings"], Deep);
 
     protected override void Release()
     {

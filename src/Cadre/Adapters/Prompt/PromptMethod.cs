@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cadre.Models;
 using Cadre.Training.Spec;
+using static TorchSharp.torch;
 
 namespace Cadre.Adapters.Prompt;
 
@@ -32,6 +33,28 @@ public sealed class PromptMethod : IAdapterMethod
 
     public AttachedAdapter FromConfig(ISentenceEncoder model, JsonObject? config, string source)
     {
+        var saved = Read(model, config, source);
+        return new PromptAdapter(this, model, saved.Tokens, seed: 0, saved.BaseName, saved.Deep);
+    }
+
+    public AdapterContributions Contributions(ISentenceEncoder model, JsonObject? config, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        var saved = Read(model, config, source);
+        if (saved.Deep && model.Prompt.PrefixWidth == 0)
+            throw new CadreException($"{source}: {NoDeepPrompts}");
+        var width = saved.Deep ? model.Prompt.PrefixWidth : model.TokenWidth;
+        AdapterFiles.CheckFits(new Dictionary<string, long[]> { [PromptAdapter.Key] = [saved.Tokens, width] }, tensors, source); // (P, W)
+        var vectors = tensors[PromptAdapter.Key].to(ScalarType.Float32);
+        return new AdapterContributions(new Dictionary<string, SiteContribution>(), new PromptContribution(vectors, saved.Deep));
+    }
+
+    internal const string NoDeepPrompts = "this base does not support deep prompts";
+
+    private sealed record Saved(int Tokens, bool Deep, string BaseName);
+
+    /// <summary>The saved config, checked against the base's widths.</summary>
+    private static Saved Read(ISentenceEncoder model, JsonObject? config, string source)
+    {
         if (config is null) throw new CadreException($"{source}: a prompt adapter needs adapter_config.json");
         var tokens = (int)AdapterFiles.JsonNumber(config, "num_virtual_tokens", source);
         if (tokens < 1 || tokens > 512)
@@ -46,13 +69,13 @@ public sealed class PromptMethod : IAdapterMethod
                 throw new CadreException($"{source}: num_layers does not match the base's {layers.Count} layers");
             if (config["token_dim"] is JsonValue td && td.TryGetValue<long>(out var dim) && layers.Any(w => w != dim))
                 throw new CadreException($"{source}: token_dim {dim} does not match the base's attention width {string.Join("/", layers.Distinct())}");
-            return new PromptAdapter(this, model, tokens, seed: 0, baseName, deep: true);
+            return new Saved(tokens, Deep: true, baseName);
         }
         var width = (long)AdapterFiles.JsonNumber(config, "token_dim", source, model.TokenWidth);
         if (width != model.TokenWidth)
             throw new CadreException($"{source}: token_dim {width} does not match the base's token width {model.TokenWidth}");
         if (AdapterFiles.JsonNumber(config, "num_transformer_submodules", source, 1) != 1)
             throw new CadreException($"{source}: prompts for encoder-decoder models are not supported");
-        return new PromptAdapter(this, model, tokens, seed: 0, baseName);
+        return new Saved(tokens, Deep: false, baseName);
     }
 }

@@ -15,13 +15,12 @@ public sealed partial class BertModel : ISentenceEncoder
     private readonly BertNetwork _network;
     private readonly Dictionary<string, AdaptableLinear> _sites;
 
-    private BertModel(BertConfig config, BertNetwork network, AdapterRouting routing, SoftPrompt prompt,
+    private BertModel(BertConfig config, BertNetwork network, SoftPrompt prompt,
         BertWordPieceTokenizer? tokenizer, SentencePooling pooling, IReadOnlyList<string> ignoredKeys)
     {
         Prompt = prompt;
         Config = config;
         _network = network;
-        Routing = routing;
         Tokenizer = tokenizer;
         Pooling = pooling;
         IgnoredKeys = ignoredKeys;
@@ -47,8 +46,6 @@ public sealed partial class BertModel : ISentenceEncoder
     public nn.Module Module => _network;
 
     public IReadOnlyDictionary<string, AdaptableLinear> Sites => _sites;
-
-    public AdapterRouting Routing { get; }
 
     public int Dimension => Pooling.Dimension(Config.HiddenSize);
 
@@ -77,16 +74,15 @@ public sealed partial class BertModel : ISentenceEncoder
             throw new CadreException($"the tokenizer has {tokenizer.VocabularySize} tokens but config.json's vocab_size is "
                 + $"{config.VocabSize}: they do not belong to the same model");
         var prefix = BertWeights.FindPrefix(shapes.Keys, source);
-        var routing = new AdapterRouting();
         var prompt = new SoftPrompt { LayerWidths = Enumerable.Repeat((long)config.HiddenSize, config.NumHiddenLayers).ToList() };
-        var network = new BertNetwork(config, BertWeights.HasPooler(shapes.Keys, prefix), routing, prompt);
+        var network = new BertNetwork(config, BertWeights.HasPooler(shapes.Keys, prefix));
         try
         {
             var ignored = BertWeights.Copy(network, shapes, read, disposeAfterCopy, prefix, source);
             foreach (var parameter in network.parameters())
                 parameter.requires_grad = false;
             network.eval();
-            return new BertModel(config, network, routing, prompt, tokenizer, pooling, ignored);
+            return new BertModel(config, network, prompt, tokenizer, pooling, ignored);
         }
         catch
         {
@@ -98,28 +94,30 @@ public sealed partial class BertModel : ISentenceEncoder
     /// <summary>
     /// Batched forward pass: (B, T) int64 ids, (B, T) 0/1 attention mask and optional (B, T) token types (default
     /// all 0). Returns token vectors, the pooled sentence embedding and the BertPooler output. Gradients flow when
-    /// the caller enables them (for adapters); the base's own parameters never require them.
+    /// the caller enables them (for adapters); the base's own parameters never require them. <paramref name="context"/>
+    /// carries what this pass adapts per row (null: the base with what is attached to it).
     /// </summary>
-    public BertOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
+    public BertOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null, ForwardContext? context = null)
     {
-        CheckInputs(inputIds, attentionMask, tokenTypeIds);
+        var pass = Prompt.Resolve(context);
+        CheckInputs(inputIds, attentionMask, tokenTypeIds, pass.Prompt);
         using var scope = NewDisposeScope();
         var types = tokenTypeIds ?? zeros_like(inputIds);
-        var hidden = _network.call(inputIds, attentionMask, types);            // (B, T, H)
+        var hidden = _network.call(inputIds, attentionMask, types, pass);      // (B, T, H)
         var sentence = Pooling.Apply(hidden, attentionMask);                    // (B, D)
-        var pooled = _network.Pool(hidden);                                     // (B, H) or null
+        var pooled = _network.Pool(hidden, pass);                               // (B, H) or null
         return new BertOutput(hidden.MoveToOuterDisposeScope(), sentence.MoveToOuterDisposeScope(),
             pooled?.MoveToOuterDisposeScope());
     }
 
     /// <summary>Forward pass over a tokenizer batch.</summary>
-    public BertOutput Forward(EncodedBatch batch)
+    public BertOutput Forward(EncodedBatch batch, ForwardContext? context = null)
     {
         using var scope = NewDisposeScope();
         var ids = tensor(batch.InputIds, [batch.BatchSize, batch.Length], int64);          // (B, T)
         var mask = tensor(batch.AttentionMask, [batch.BatchSize, batch.Length], int64);    // (B, T)
         var types = tensor(batch.TokenTypeIds, [batch.BatchSize, batch.Length], int64);    // (B, T)
-        var output = Forward(ids, mask, types);
+        var output = Forward(ids, mask, types, context);
         output.LastHiddenState.MoveToOuterDisposeScope();
         output.SentenceEmbedding.MoveToOuterDisposeScope();
         output.PoolerOutput?.MoveToOuterDisposeScope();
@@ -150,14 +148,16 @@ public sealed partial class BertModel : ISentenceEncoder
         return result;
     }
 
-    public Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength)
+    public Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength, ForwardContext? context = null)
     {
         var tokenizer = RequireTokenizer();
-        // Room for the soft prompt inside the position table.
-        var limit = Math.Min(Math.Min(tokenizer.Settings.MaxLength, maxLength), Config.MaxSequenceLength - (int)(Prompt.Length + Prompt.PrefixLength));
+        var pass = Prompt.Resolve(context);
+        // Room for the soft prompt inside the position table (the longest, when rows bring prompts of their own).
+        var prompts = (pass.Prompt?.Length ?? 0) + (pass.Prompt?.PrefixLength ?? 0);
+        var limit = Math.Min(Math.Min(tokenizer.Settings.MaxLength, maxLength), Config.MaxSequenceLength - (int)prompts);
         using var scope = NewDisposeScope();
         // The output's other tensors belong to this scope and go with it.
-        var output = Forward(EncodedBatch.Pad([.. texts.Select(t => tokenizer.Encode(t, null, limit))], tokenizer.PaddingId));
+        var output = Forward(EncodedBatch.Pad([.. texts.Select(t => tokenizer.Encode(t, null, limit))], tokenizer.PaddingId), context);
         return output.SentenceEmbedding.MoveToOuterDisposeScope(); // (B, D)
     }
 
@@ -168,13 +168,13 @@ public sealed partial class BertModel : ISentenceEncoder
 
     public void Dispose() => _network.Dispose();
 
-    private void CheckInputs(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds)
+    private void CheckInputs(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, PromptBatch? prompts)
     {
         if (inputIds.dim() != 2)
             throw new ArgumentException($"input ids must be (B, T), got [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
         if (!attentionMask.shape.SequenceEqual(inputIds.shape) || tokenTypeIds?.shape.SequenceEqual(inputIds.shape) == false)
             throw new ArgumentException("attention mask and token types must have the input ids' shape (B, T)");
-        if (inputIds.shape[1] + Prompt.Length + Prompt.PrefixLength > Config.MaxSequenceLength)
+        if (inputIds.shape[1] + (prompts?.Length ?? 0) + (prompts?.PrefixLength ?? 0) > Config.MaxSequenceLength)
             throw new ArgumentException($"{inputIds.shape[1]} tokens exceed the model's limit of {Config.MaxSequenceLength} "
                 + "(max_position_embeddings); truncate the input", nameof(inputIds));
         if (inputIds.numel() == 0)

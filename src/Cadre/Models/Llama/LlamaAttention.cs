@@ -23,30 +23,30 @@ internal sealed class LlamaAttention : nn.Module
     private readonly long _kvHeads;
     private readonly long _headDim;
 
-    public LlamaAttention(string prefix, int layer, LlamaConfig config, AdapterRouting routing) : base(prefix)
+    public LlamaAttention(string prefix, int layer, LlamaConfig config) : base(prefix)
     {
         _layer = layer;
         (_heads, _kvHeads, _headDim) = (config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim);
         long hidden = config.HiddenSize;
         var bias = config.AttentionBias;
-        q_proj = new AdaptableLinear($"{prefix}.q_proj", hidden, _heads * _headDim, bias, routing);
-        k_proj = new AdaptableLinear($"{prefix}.k_proj", hidden, _kvHeads * _headDim, bias, routing);
-        v_proj = new AdaptableLinear($"{prefix}.v_proj", hidden, _kvHeads * _headDim, bias, routing);
-        o_proj = new AdaptableLinear($"{prefix}.o_proj", _heads * _headDim, hidden, bias, routing);
+        q_proj = new AdaptableLinear($"{prefix}.q_proj", hidden, _heads * _headDim, bias);
+        k_proj = new AdaptableLinear($"{prefix}.k_proj", hidden, _kvHeads * _headDim, bias);
+        v_proj = new AdaptableLinear($"{prefix}.v_proj", hidden, _kvHeads * _headDim, bias);
+        o_proj = new AdaptableLinear($"{prefix}.o_proj", _heads * _headDim, hidden, bias);
         RegisterComponents();
     }
 
     public IEnumerable<AdaptableLinear> Sites => [q_proj, k_proj, v_proj, o_proj];
 
     /// <summary>x (B, T, C) at positions past .. past + T - 1, where past is what <paramref name="cache"/> holds.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, LlamaKvCache? cache)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, LlamaKvCache? cache, ForwardContext context)
     {
         using var scope = NewDisposeScope();
         var (b, t) = (x.shape[0], x.shape[1]);
         var groups = _heads / _kvHeads;
-        var q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);   // (B, H, T, D)
-        var k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, D)
-        var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, D)
+        var q = q_proj.forward(x, context).view(b, t, _heads, _headDim).transpose(1, 2);   // (B, H, T, D)
+        var k = k_proj.forward(x, context).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, D)
+        var v = v_proj.forward(x, context).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, D)
         q = LlamaRotaryEmbedding.Apply(q, cos, sin);
         k = LlamaRotaryEmbedding.Apply(k, cos, sin);
         var past = cache?.Length ?? 0;
@@ -65,10 +65,10 @@ internal sealed class LlamaAttention : nn.Module
             scores = scores.masked_fill(hidden, float.NegativeInfinity);
         }
         var weights = scores.to_type(ScalarType.Float32).softmax(-1).to_type(q.dtype); // (B, KVH, G·T, S)
-        var context = weights.matmul(v)                                                 // (B, KVH, G·T, D)
+        var attended = weights.matmul(v)                                                // (B, KVH, G·T, D)
             .view(b, _heads, t, _headDim)                                               // (B, H, T, D)
             .transpose(1, 2)                                                            // (B, T, H, D)
             .reshape(b, t, _heads * _headDim);                                          // (B, T, H·D)
-        return o_proj.forward(context).MoveToOuterDisposeScope();                       // (B, T, C)
+        return o_proj.forward(attended, context).MoveToOuterDisposeScope();             // (B, T, C)
     }
 }

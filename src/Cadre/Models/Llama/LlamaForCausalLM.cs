@@ -16,11 +16,11 @@ internal sealed class LlamaForCausalLM : nn.Module
     private readonly AdaptableLinear? lm_head;
 #pragma warning restore IDE1006
 
-    public LlamaForCausalLM(LlamaConfig config, AdapterRouting routing) : base("LlamaForCausalLM")
+    public LlamaForCausalLM(LlamaConfig config) : base("LlamaForCausalLM")
     {
         Config = config;
-        model = new LlamaDecoder(config, routing);
-        lm_head = config.TieWordEmbeddings ? null : new AdaptableLinear("lm_head", config.HiddenSize, config.VocabSize, false, routing);
+        model = new LlamaDecoder(config);
+        lm_head = config.TieWordEmbeddings ? null : new AdaptableLinear("lm_head", config.HiddenSize, config.VocabSize, false);
         RegisterComponents();
     }
 
@@ -29,16 +29,19 @@ internal sealed class LlamaForCausalLM : nn.Module
     /// <summary>Every linear site by its checkpoint name without <c>.weight</c>, in checkpoint order.</summary>
     public IEnumerable<AdaptableLinear> Sites => lm_head is null ? model.Sites : model.Sites.Append(lm_head);
 
-    /// <summary>Logits (B, T, V) for ids (B, T), continuing what <paramref name="cache"/> holds when given.</summary>
-    public Tensor Forward(Tensor inputIds, LlamaKvCache? cache, bool lastPositionOnly = false)
+    /// <summary>
+    /// Logits (B, T, V) for ids (B, T), continuing what <paramref name="cache"/> holds when given; every site reads
+    /// its per-row tensors from <paramref name="context"/> (the rows stay the cache's rows from step to step).
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, LlamaKvCache? cache, ForwardContext context, bool lastPositionOnly = false)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.Forward(inputIds, cache);                                              // (B, T, C)
+        var hidden = model.Forward(inputIds, cache, context);                                     // (B, T, C)
         if (lastPositionOnly)
             hidden = hidden[.., ^1..];                                                            // (B, 1, C)
         var logits = lm_head is null
             ? nn.functional.linear(hidden, model.EmbeddingWeight)                                 // (B, T, C) @ (C, V)
-            : lm_head.forward(hidden);                                                            // (B, T, V)
+            : lm_head.forward(hidden, context);                                                   // (B, T, V)
         return logits.MoveToOuterDisposeScope();
     }
 }
@@ -53,11 +56,11 @@ internal sealed class LlamaDecoder : nn.Module
 #pragma warning restore IDE1006
     private readonly LlamaRotaryEmbedding _rotary;
 
-    public LlamaDecoder(LlamaConfig config, AdapterRouting routing) : base("model")
+    public LlamaDecoder(LlamaConfig config) : base("model")
     {
         embed_tokens = new LlamaEmbedding("model.embed_tokens", config.VocabSize, config.HiddenSize);
         layers = new ModuleList<LlamaDecoderLayer>(
-            Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(i, config, routing)).ToArray());
+            Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(i, config)).ToArray());
         norm = new LlamaRmsNorm("model.norm", config.HiddenSize, config.RmsNormEps);
         _rotary = new LlamaRotaryEmbedding(config);
         RegisterComponents();
@@ -67,7 +70,7 @@ internal sealed class LlamaDecoder : nn.Module
 
     public IEnumerable<AdaptableLinear> Sites => layers.SelectMany(l => l.Sites);
 
-    public Tensor Forward(Tensor inputIds, LlamaKvCache? cache)
+    public Tensor Forward(Tensor inputIds, LlamaKvCache? cache, ForwardContext context)
     {
         using var scope = NewDisposeScope();
         var (b, t) = (inputIds.shape[0], inputIds.shape[1]);
@@ -75,7 +78,7 @@ internal sealed class LlamaDecoder : nn.Module
         var (cos, sin) = _rotary.Tables(cache?.Length ?? 0, t, inputIds.device);  // (T, D) each
         var x = embed_tokens.forward(inputIds);                                    // (B, T, C)
         foreach (var layer in layers)
-            x = layer.Forward(x, cos, sin, cache);
+            x = layer.Forward(x, cos, sin, cache, context);
         cache?.Advance(t);
         return norm.forward(x).MoveToOuterDisposeScope();                          // (B, T, C)
     }

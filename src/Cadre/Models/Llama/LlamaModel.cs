@@ -19,7 +19,7 @@ public sealed class LlamaModel : ICausalLanguageModel
         Config = config.EnsureValid(source);
         Tokenizer = tokenizer;
         Source = source;
-        _module = new LlamaForCausalLM(Config, Routing);
+        _module = new LlamaForCausalLM(Config);
         _module.eval();
         Sites = _module.Sites.ToDictionary(s => s.GetName());
     }
@@ -44,21 +44,24 @@ public sealed class LlamaModel : ICausalLanguageModel
     public string Architecture => LlamaConfig.ModelTypeName;
     public nn.Module Module => _module;
     public IReadOnlyDictionary<string, AdaptableLinear> Sites { get; }
-    public AdapterRouting Routing { get; } = new();
     public int VocabularySize => Config.VocabSize;
     public int ContextLength => Config.MaxPositionEmbeddings;
     public IReadOnlyList<int> StopTokenIds => [.. Config.EosTokenIds, Config.BosTokenId];
 
     internal LlamaForCausalLM CausalModule => _module;
 
-    public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false)
+    public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false, ForwardContext? context = null)
     {
         if (inputIds.dim() != 2)
             throw new ArgumentException($"input ids must be (B, T), not [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
+        // Per-row site tensors work at every step; prompts would have to enter the cache first (not built yet).
+        if (context?.Prompt is not null)
+            throw new ArgumentException("soft prompts on a Llama base are not supported yet", nameof(context));
+        context ??= ForwardContext.None;
         return cache switch
         {
-            null => _module.Forward(inputIds, null, lastPositionOnly),
-            LlamaKvCache own => _module.Forward(inputIds, own, lastPositionOnly),
+            null => _module.Forward(inputIds, null, context, lastPositionOnly),
+            LlamaKvCache own => _module.Forward(inputIds, own, context, lastPositionOnly),
             _ => throw new ArgumentException($"a {cache.GetType().Name} cannot serve a Llama model; use CreateCache", nameof(cache)),
         };
     }

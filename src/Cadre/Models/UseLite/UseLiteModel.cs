@@ -20,7 +20,7 @@ public sealed class UseLiteModel : ISentenceEncoder
         Config = config;
         Tokenizer = tokenizer;
         Prompt = new SoftPrompt { LayerWidths = config.Layers.Select(l => (long)l.AttentionSize).ToList() };
-        _network = new UseLiteNetwork(config, Routing, _sites, Prompt);
+        _network = new UseLiteNetwork(config, _sites);
         foreach (var p in _network.parameters())
             p.requires_grad = false;
         _network.eval();
@@ -31,7 +31,6 @@ public sealed class UseLiteModel : ISentenceEncoder
     public string Architecture => UseLiteConfig.ModelType;
     public nn.Module Module => _network;
     public IReadOnlyDictionary<string, AdaptableLinear> Sites => _sites;
-    public AdapterRouting Routing { get; } = new();
     public SoftPrompt Prompt { get; }
     public int Dimension => Config.HiddenSize;
     public long TokenWidth => Config.EmbeddingSize;
@@ -93,8 +92,11 @@ public sealed class UseLiteModel : ISentenceEncoder
         return (tensor(ids, [rows.Count, width]), tensor(mask, [rows.Count, width])); // (B, T) each
     }
 
-    /// <summary>The full forward pass; the caller owns the returned tensors (use a dispose scope).</summary>
-    public UseLiteOutput Forward(Tensor ids, Tensor mask) => _network.forward(ids, mask);
+    /// <summary>
+    /// The full forward pass; the caller owns the returned tensors (use a dispose scope). <paramref name="context"/>
+    /// carries what this pass adapts per row (null: the base with what is attached to it).
+    /// </summary>
+    public UseLiteOutput Forward(Tensor ids, Tensor mask, ForwardContext? context = null) => _network.forward(ids, mask, Prompt.Resolve(context));
 
     public float[][] Embed(IReadOnlyList<string> texts, int batchSize = 64)
     {
@@ -123,11 +125,11 @@ public sealed class UseLiteModel : ISentenceEncoder
         return [.. Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).Chunk(batchSize)];
     }
 
-    public Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength)
+    public Tensor EmbedBatch(IReadOnlyList<string> texts, int maxLength, ForwardContext? context = null)
     {
         using var scope = NewDisposeScope();
         var (ids, mask) = Encode(texts, maxLength);
-        return Forward(ids, mask).Embedding.MoveToOuterDisposeScope(); // (B, H)
+        return Forward(ids, mask, context).Embedding.MoveToOuterDisposeScope(); // (B, H)
     }
 
     public int CountTokens(string text) => Tokenizer.Encode(text).Count;

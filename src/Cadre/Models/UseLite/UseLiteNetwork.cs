@@ -10,7 +10,7 @@ namespace Cadre.Models.UseLite;
 /// a masked mean over tokens, a tanh layer and L2 normalization.
 /// Dimensions: B batch, T tokens, E embedding width, H hidden width, C timing channels (= E).
 /// </summary>
-internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
+internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, ForwardContext, UseLiteOutput>
 {
 #pragma warning disable IDE1006 // field names are checkpoint key names
     private readonly TokenTable embeddings;
@@ -19,19 +19,17 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
     private readonly PoolerModule pooler;
 #pragma warning restore IDE1006
     private readonly UseLiteConfig _config;
-    private readonly SoftPrompt _prompt;
 
-    public UseLiteNetwork(UseLiteConfig config, AdapterRouting routing, Dictionary<string, AdaptableLinear> sites, SoftPrompt prompt)
+    public UseLiteNetwork(UseLiteConfig config, Dictionary<string, AdaptableLinear> sites)
         : base("use_lite")
     {
         _config = config;
-        _prompt = prompt;
         embeddings = new TokenTable(config.VocabSize, config.EmbeddingSize);
         timing = new TimingSignal(config.TimingChannels / 2);
         layers = new ModuleList<UseLiteLayer>();
         for (var i = 0; i < config.Layers.Count; i++)
-            layers.Add(new UseLiteLayer($"layers.{i}", config.Layers[i], config.HiddenSize, config.LayerNormEpsilon, routing, sites, prompt, i));
-        pooler = new PoolerModule(UseLiteLayer.Site(sites, "pooler.dense", config.HiddenSize, config.HiddenSize, routing));
+            layers.Add(new UseLiteLayer($"layers.{i}", config.Layers[i], config.HiddenSize, config.LayerNormEpsilon, sites, i));
+        pooler = new PoolerModule(UseLiteLayer.Site(sites, "pooler.dense", config.HiddenSize, config.HiddenSize));
         RegisterComponents();
     }
 
@@ -39,30 +37,32 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
 
     /// <param name="ids">(B, T) int64 token ids, any value at padding</param>
     /// <param name="mask">(B, T) float, 1 at real tokens, which form a prefix of each row</param>
-    public override UseLiteOutput forward(Tensor ids, Tensor mask)
+    /// <param name="context">the pass's prompts (before the text) and per-row site tensors</param>
+    public override UseLiteOutput forward(Tensor ids, Tensor mask, ForwardContext context)
     {
         var e = embeddings.Lookup(ids.clamp(0, _config.VocabSize - 1));          // (B, T, E)
         var pooling = mask;                                                      // (B, T): which positions the mean counts
-        if (_prompt.VectorsFor(ids.shape[0]) is { } prompt)                     // (B, P, E)
+        var prompts = context.Prompt;
+        if (prompts?.VectorsFor(ids.shape[0]) is { } prompt)                    // (B, P, E)
         {
             // Soft prompt tokens go first, are attended to like real tokens, and stay out of the mean.
             var (b, p) = (ids.shape[0], prompt.shape[1]);
             e = cat([prompt, e], 1);                                             // (B, P + T, E)
-            mask = cat([_prompt.VectorMask?.to(mask.dtype) ?? ones(b, p, dtype: mask.dtype), mask], 1); // (B, P + T)
+            mask = cat([prompts.VectorMask?.to(mask.dtype) ?? ones(b, p, dtype: mask.dtype), mask], 1); // (B, P + T)
             pooling = cat([zeros(b, p, dtype: mask.dtype), pooling], 1);         // (B, P + T)
         }
         var keep = mask.unsqueeze(-1);                                           // (B, T, 1)
         // Positions count prompt tokens; left padding of shorter per-row prompts shifts each row back to start at 0.
         var positions = arange(e.shape[1], dtype: ScalarType.Float32);           // (T)
-        if (_prompt.VectorMask is not null)
-            positions = positions.unsqueeze(0) - _prompt.PromptShift(ids.shape[0]).to(ScalarType.Float32); // (B, T)
+        if (prompts?.VectorMask is not null)
+            positions = positions.unsqueeze(0) - prompts.PromptShift(ids.shape[0]).to(ScalarType.Float32); // (B, T)
         // The graph adds the embedding twice: once scattered, once inside AddTimingSignal. Reproduced exactly.
         var x = (e + e + timing.At(positions)) * keep;                           // (B, T, E)
         foreach (var layer in layers)
-            x = layer.forward(x, mask);                                          // (B, T, H)
+            x = layer.forward(x, mask, context);                                 // (B, T, H)
         var lengths = pooling.sum(1, keepdim: true).clamp_min(1);                // (B, 1)
         var mean = (x * pooling.unsqueeze(-1)).sum(1) / lengths;                 // (B, H)
-        var pooled = pooler.forward(mean);                                       // (B, H)
+        var pooled = pooler.forward(mean, context);                              // (B, H)
         var norm = pooled.square().sum(-1, keepdim: true).clamp_min(_config.L2Epsilon).rsqrt(); // (B, 1)
         return new UseLiteOutput(x, mean, pooled * norm);
     }
@@ -106,7 +106,7 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
         }
     }
 
-    private sealed class PoolerModule : nn.Module<Tensor, Tensor>
+    private sealed class PoolerModule : nn.Module<Tensor, ForwardContext, Tensor>
     {
 #pragma warning disable IDE1006
         private readonly AdaptableLinear dense;
@@ -118,7 +118,7 @@ internal sealed class UseLiteNetwork : nn.Module<Tensor, Tensor, UseLiteOutput>
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x) => dense.forward(x).tanh(); // (B, H)
+        public override Tensor forward(Tensor x, ForwardContext context) => dense.forward(x, context).tanh(); // (B, H)
     }
 }
 

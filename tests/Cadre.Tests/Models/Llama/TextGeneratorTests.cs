@@ -115,9 +115,8 @@ public sealed class TextGeneratorTests
         public string Architecture => "scripted";
         public nn.Module Module { get; } = nn.Identity();
         public IReadOnlyDictionary<string, AdaptableLinear> Sites { get; } = new Dictionary<string, AdaptableLinear>();
-        public AdapterRouting Routing { get; } = new();
 
-        public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false)
+        public Tensor Forward(Tensor inputIds, IKeyValueCache? cache = null, bool lastPositionOnly = false, ForwardContext? context = null)
         {
             ((Cache)cache!).Length += (int)inputIds.shape[1];
             var logits = zeros(1, inputIds.shape[1], VocabularySize); // (1, T, V)
