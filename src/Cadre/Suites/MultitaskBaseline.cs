@@ -11,9 +11,10 @@ namespace Cadre.Suites;
 /// The monolith the ecosystem is compared with: one model on the same base, one shared adapter (the first task's
 /// adapter settings) and one head per task, trained on the union of every task's fitted rows for the same total
 /// number of examples the specialists saw together (Σ rows × epochs run). Batches hold one task each (so one head
-/// per step), length-bucketed per task and shuffled across tasks every epoch; one AdamW over the adapter (at the
-/// method's rate) and the heads (at the head rate), linear warm-up and decay, gradient clipping; after every epoch
-/// the mean validation accuracy over tasks picks the best state. Evaluation tells it each row's task.
+/// per step), length-bucketed per task and shuffled across tasks every epoch; each batch one step of the training
+/// loop's <see cref="Optimization"/> (AdamW over the heads at the head rate and the adapter at the method's, warm-up
+/// and decay, clipping, a diverged run stops); after every epoch the mean validation accuracy over tasks picks the
+/// best state (<see cref="BestState"/>, no early stopping). Evaluation tells it each row's task.
 /// </summary>
 public sealed class MultitaskBaseline : IDisposable
 {
@@ -77,19 +78,12 @@ public sealed class MultitaskBaseline : IDisposable
         for (var i = 0; i < tasks.Count; i++)
             using (var sample = AdapterFeatures.Embed(_encoder, _adapter, [.. texts[i].Take(512)], _maxLength))
                 _heads[i].Standardize(sample);
-        var headParameters = _heads.SelectMany(h => h.parameters()).ToList();
-        using var optimizer = optim.AdamW(new[]
-        {
-            new TorchSharp.Modules.AdamW.ParamGroup(headParameters, lr: training.HeadLearningRateFor(method), weight_decay: training.WeightDecay),
-            new TorchSharp.Modules.AdamW.ParamGroup(_adapter.Parameters.Values, lr: training.LearningRateFor(method), weight_decay: training.WeightDecay),
-        }, training.LearningRateFor(method));
-        var peaks = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
-        var all = headParameters.Concat(_adapter.Parameters.Values).ToList();
+        using var optimization = new Optimization(_heads.SelectMany(h => h.parameters()), training.HeadLearningRateFor(method),
+                                                  _adapter.Parameters.Values, training.LearningRateFor(method), training,
+                                                  (int)Math.Ceiling(budget / (double)training.BatchSize));
         var perEpoch = tasks.Sum(t => (long)t.Fit.Count);
-        var totalSteps = (int)Math.Ceiling(budget / (double)training.BatchSize);
-        var warmup = (int)(training.WarmupRatio * totalSteps);
-        var (step, seen, bestScore) = (0, 0L, double.NegativeInfinity);
-        Dictionary<string, Tensor>? best = null;
+        var seen = 0L;
+        using var best = new BestState(patience: 0); // never stops early: the baseline sees the specialists' whole budget
         try
         {
             for (var epoch = 1; seen < budget; epoch++)
@@ -102,35 +96,23 @@ public sealed class MultitaskBaseline : IDisposable
                     if (seen >= budget) break;
                     // The last batch stops at the budget, so the baseline sees exactly the specialists' examples × epochs.
                     var rows = seen + planned.Length > budget ? planned[..(int)(budget - seen)] : planned;
-                    using var scope = NewDisposeScope();
-                    var k = 0;
-                    foreach (var group in optimizer.ParamGroups)
-                        group.LearningRate = TrainingLoop.Schedule(peaks[k++], step, warmup, totalSteps);
-                    step++;
                     _heads[task].train();
-                    var outputs = _heads[task].forward(sources[task].Train(rows));                                   // (B, C_t)
-                    var loss = objectives[task].Loss(outputs, golds[task].index_select(0, tensor(rows.Select(r => (long)r).ToArray())));
-                    optimizer.zero_grad();
-                    loss.backward();
-                    nn.utils.clip_grad_norm_(all, training.GradientClip);
-                    optimizer.step();
-                    lossSum += loss.item<float>() * rows.Length;
+                    lossSum += optimization.Step(
+                        () => objectives[task].Loss(_heads[task].forward(sources[task].Train(rows)),                   // (B, C_t)
+                                                    golds[task].index_select(0, tensor(rows.Select(r => (long)r).ToArray()))),
+                        () => $"at epoch {epoch}, step {optimization.Steps} (a batch of task {tasks[task].Name})") * rows.Length;
                     seen += rows.Length;
                 }
+                optimization.RequireFinite(State, $"after epoch {epoch} (step {optimization.Steps})");
                 var score = tasks.Select((t, i) => Accuracy(i, t.Validation)).Average();
                 log(FormattableString.Invariant($"   multitask epoch {epoch}: {seen:N0}/{budget:N0} examples, loss {lossSum / Math.Max(1, Math.Min(perEpoch, seen)):F4}, mean validation accuracy {score:F4}"));
-                if (score > bestScore)
-                {
-                    (bestScore, BestEpoch) = (score, epoch);
-                    Release(best);
-                    best = Snapshot();
-                }
+                best.Offer(epoch, score, Snapshot);
             }
-            Restore(best!);
+            Restore(best.Weights);
+            BestEpoch = best.Epoch;
         }
         finally
         {
-            Release(best);
             foreach (var g in golds) g.Dispose();
         }
         (Seconds, Examples) = (watch.Elapsed.TotalSeconds, seen);
@@ -160,20 +142,13 @@ public sealed class MultitaskBaseline : IDisposable
     private void Save(string file, string fingerprint)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var state = Snapshot();
-        try
+        using var state = Snapshot();
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        SafetensorsWriter.Write(file, state.Tensors, new Dictionary<string, string>
         {
-            var ci = System.Globalization.CultureInfo.InvariantCulture;
-            SafetensorsWriter.Write(file, state, new Dictionary<string, string>
-            {
-                ["format"] = "cadre-multitask", ["fingerprint"] = fingerprint, ["seconds"] = Seconds.ToString("R", ci),
-                ["examples"] = Examples.ToString(ci), ["best_epoch"] = BestEpoch.ToString(ci),
-            });
-        }
-        finally
-        {
-            Release(state);
-        }
+            ["format"] = "cadre-multitask", ["fingerprint"] = fingerprint, ["seconds"] = Seconds.ToString("R", ci),
+            ["examples"] = Examples.ToString(ci), ["best_epoch"] = BestEpoch.ToString(ci),
+        });
     }
 
     private bool TryLoad(string file, string fingerprint)
@@ -181,18 +156,13 @@ public sealed class MultitaskBaseline : IDisposable
         if (!File.Exists(file)) return false;
         using var reader = SafetensorsReader.Open(file);
         if (reader.Metadata.GetValueOrDefault("fingerprint") != fingerprint) return false;
-        var state = reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name));
-        try
+        using (var state = new StateSnapshot(reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadTensor(t.Name))))
         {
-            var mine = Snapshot();
-            var fits = mine.Keys.Order().SequenceEqual(state.Keys.Order()) && mine.All(p => p.Value.shape.SequenceEqual(state[p.Key].shape));
-            Release(mine);
+            using var mine = Snapshot();
+            var fits = mine.Tensors.Keys.Order().SequenceEqual(state.Tensors.Keys.Order())
+                       && mine.Tensors.All(p => p.Value.shape.SequenceEqual(state.Tensors[p.Key].shape));
             if (!fits) return false;
-            Restore(state);
-        }
-        finally
-        {
-            Release(state);
+            Restore(state.Tensors);
         }
         var ci = System.Globalization.CultureInfo.InvariantCulture;
         Seconds = double.Parse(reader.Metadata["seconds"], ci);
@@ -201,15 +171,14 @@ public sealed class MultitaskBaseline : IDisposable
         return true;
     }
 
-    private Dictionary<string, Tensor> Snapshot()
-    {
-        using var scope = NewDisposeScope();
-        return _heads.SelectMany((h, i) => h.state_dict().Select(p => KeyValuePair.Create($"head{i}.{p.Key}", p.Value)))
-            .Concat(_adapter.Parameters.Select(p => KeyValuePair.Create("adapter." + p.Key, (Tensor)p.Value)))
-            .ToDictionary(p => p.Key, p => p.Value.detach().clone().MoveToOuterDisposeScope());
-    }
+    /// <summary>The trainable state by name: every head's (<c>head{i}.</c>) and the shared adapter's (<c>adapter.</c>).</summary>
+    private IEnumerable<KeyValuePair<string, Tensor>> State() =>
+        _heads.SelectMany((h, i) => h.state_dict().Select(p => KeyValuePair.Create($"head{i}.{p.Key}", p.Value)))
+            .Concat(_adapter.Parameters.Select(p => KeyValuePair.Create("adapter." + p.Key, (Tensor)p.Value)));
 
-    private void Restore(Dictionary<string, Tensor> saved)
+    private StateSnapshot Snapshot() => StateSnapshot.Of(State);
+
+    private void Restore(IReadOnlyDictionary<string, Tensor> saved)
     {
         using var _ = no_grad();
         for (var i = 0; i < _heads.Count; i++)
@@ -217,12 +186,6 @@ public sealed class MultitaskBaseline : IDisposable
                 value.copy_(saved[$"head{i}.{key}"]);
         foreach (var (key, p) in _adapter.Parameters)
             p.copy_(saved["adapter." + key]);
-    }
-
-    private static void Release(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null) return;
-        foreach (var t in tensors.Values) t.Dispose();
     }
 
     public void Dispose()

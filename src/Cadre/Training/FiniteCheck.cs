@@ -6,7 +6,7 @@ namespace Cadre.Training;
 
 /// <summary>
 /// Non-finite numbers (NaN, ±Inf) in weights: what a diverged run leaves. A specialist with them answers NaN for
-/// every input, so they are looked for during training (<see cref="TrainingLoop"/>) and once more in the files
+/// every input, so they are looked for during training (<see cref="Optimization"/>) and once more in the files
 /// about to be committed, and a run that has them stores nothing.
 /// </summary>
 public static class FiniteCheck

@@ -38,10 +38,10 @@ public sealed record LoopInputs(
 }
 
 /// <summary>
-/// The one training loop of every method: AdamW over the head and the source's trainable tensors, linear warm-up
-/// and decay, gradient clipping, length-bucketed batches, one dispose scope per step, validation after each epoch,
-/// early stopping that keeps the best epoch, and a checkpoint after each epoch and on cancellation (Ctrl-C) that
-/// <see cref="LoopInputs.Resume"/> continues exactly where it stopped.
+/// The one training loop of every method: length-bucketed batches, each one <see cref="Optimization"/> step (AdamW
+/// over the head and the source's trainable tensors, linear warm-up and decay, gradient clipping, one dispose scope),
+/// validation after each epoch, early stopping that keeps the best epoch (<see cref="BestState"/>), and a checkpoint
+/// after each epoch and on cancellation (Ctrl-C) that <see cref="LoopInputs.Resume"/> continues exactly where it stopped.
 /// </summary>
 public static class TrainingLoop
 {
@@ -49,37 +49,29 @@ public static class TrainingLoop
     {
         var spec = input.Spec;
         var watch = Stopwatch.StartNew();
-        var parameters = head.parameters().Concat(source.Parameters).ToList();
-        // Two groups: the fresh head at its own rate, the adapter (or base) at the method's.
-        var peaks = new[] { input.HeadLearningRate, input.LearningRate };
-        using var optimizer = optim.AdamW(new[]
-        {
-            new TorchSharp.Modules.AdamW.ParamGroup(head.parameters(), lr: peaks[0], weight_decay: spec.WeightDecay),
-            new TorchSharp.Modules.AdamW.ParamGroup(source.Parameters, lr: peaks[1], weight_decay: spec.WeightDecay),
-        }.Where(g => g.Parameters.Any()), input.LearningRate, weight_decay: spec.WeightDecay);
         var n = input.Train.Count;
-        using var gold = input.Objective.Gold(input.Train); // (N) or (N, C)
         var batchesPerEpoch = (n + spec.BatchSize - 1) / spec.BatchSize;
-        var totalSteps = Math.Max(1, batchesPerEpoch * spec.Epochs);
-        var warmup = (int)(spec.WarmupRatio * totalSteps);
+        // Two groups: the fresh head at its own rate, the adapter (or base) at the method's.
+        using var optimization = new Optimization(head.parameters(), input.HeadLearningRate, source.Parameters, input.LearningRate,
+                                                  spec, batchesPerEpoch * spec.Epochs);
+        using var gold = input.Objective.Gold(input.Train); // (N) or (N, C)
 
         var state = new CheckpointState { Fingerprint = input.Fingerprint, Epoch = 1 };
-        Dictionary<string, Tensor>? best = null;
-        var resumed = false;
-        if (input.Resume && input.Checkpoint is { Exists: true } saved)
+        var saved = input.Resume && input.Checkpoint is { Exists: true } checkpoint ? checkpoint : null;
+        if (saved is not null)
         {
             state = saved.ReadState();
             if (state.Fingerprint != input.Fingerprint)
                 throw new CadreException($"{saved.Folder}: the checkpoint belongs to another spec or data; train without --resume to start over");
-            using var current = new TensorSet(saved.ReadTensors("current")!);
+            using var current = new StateSnapshot(saved.ReadTensors("current")!);
             Restore(source, head, current.Tensors);
-            best = saved.ReadTensors("best");
-            saved.LoadOptimizer(optimizer);
-            resumed = true;
+            saved.LoadOptimizer(optimization.Optimizer);
+            optimization.Steps = state.Step;
         }
+        using var best = new BestState(spec.EarlyStopping, state.BestMetric, state.BestEpoch,
+                                       saved?.ReadTensors("best") is { } stored ? new StateSnapshot(stored) : null);
 
         var epochs = state.Epochs.ToList();
-        var step = state.Step;
         try
         {
             for (var epoch = state.Epoch; epoch <= spec.Epochs; epoch++)
@@ -95,28 +87,18 @@ public static class TrainingLoop
                 {
                     if (cancel.IsCancellationRequested)
                     {
-                        SaveCheckpoint(input, source, head, best, optimizer, state with
+                        SaveCheckpoint(input, source, head, best, optimization, state with
                         {
-                            Epoch = epoch, BatchesDone = b, Step = step, LossSum = lossSum, Seen = seen, Epochs = epochs,
+                            Epoch = epoch, BatchesDone = b, Step = optimization.Steps, LossSum = lossSum, Seen = seen, Epochs = epochs,
                             Seconds = state.Seconds + watch.Elapsed.TotalSeconds,
                         });
                         cancel.ThrowIfCancellationRequested();
                     }
-                    using var scope = NewDisposeScope();
-                    var k = 0;
-                    foreach (var group in optimizer.ParamGroups)
-                        group.LearningRate = Schedule(peaks[k++], step, warmup, totalSteps);
-                    step++;
                     var rows = plan[b];
-                    var outputs = head.forward(source.Train(rows));                                // (B, C)
-                    var loss = input.Objective.Loss(outputs, gold.index_select(0, tensor(rows.Select(i => (long)i).ToArray())));
-                    var lossValue = loss.item<float>();
-                    if (!float.IsFinite(lossValue))
-                        throw Diverged(input, $"the loss became {(float.IsNaN(lossValue) ? "NaN" : "infinite")} at epoch {epoch}, step {step} (batch {b + 1} of {plan.Count})");
-                    optimizer.zero_grad();
-                    loss.backward();
-                    nn.utils.clip_grad_norm_(parameters, spec.GradientClip);
-                    optimizer.step();
+                    var lossValue = optimization.Step(
+                        () => input.Objective.Loss(head.forward(source.Train(rows)),                              // (B, C)
+                                                   gold.index_select(0, tensor(rows.Select(i => (long)i).ToArray()))),
+                        () => $"at epoch {epoch}, step {optimization.Steps} (batch {b + 1} of {plan.Count})");
                     lossSum += lossValue * rows.Length;
                     seen += rows.Length;
                     seenHere += rows.Length;
@@ -125,64 +107,39 @@ public static class TrainingLoop
                     // The run's total assumes every epoch runs; early stopping only makes the time left shorter.
                     input.Progress?.Report(new Util.ProgressUpdate("train", (long)(epoch - 1) * n + seen, (long)spec.Epochs * n, "examples")
                     {
-                        Detail = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {epoch}/{spec.Epochs}, loss {lossSum / seen:F4}"),
+                        Detail = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{spec.Epochs}, loss {lossSum / seen:F4}"),
                         Part = "epoch", PartDone = seen, PartTotal = n,
                     });
                 }
-                // A step can leave non-finite weights behind a finite loss (an overflowing update): look once per epoch.
-                using (var check = NewDisposeScope()) // State() hands out temporaries (generator states)
-                    if (FiniteCheck.FirstNonFinite(head.state_dict().Concat(source.State())) is { } bad)
-                        throw Diverged(input, $"'{bad}' holds NaN or infinite values after epoch {epoch} (step {step})");
+                optimization.RequireFinite(() => head.state_dict().Concat(source.State()), $"after epoch {epoch} (step {optimization.Steps})");
                 var metrics = Validate(source, head, input);
                 var value = MetricNames.Score(metrics, input.Metric); // higher is better: errors negated
                 var log = new EpochLog(epoch, lossSum / Math.Max(1, seen), metrics.Summary()[input.Metric], seenHere / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds));
                 epochs.Add(log);
                 input.OnEpoch?.Invoke(log);
-                var bestMetric = state.BestMetric;
-                var bestEpoch = state.BestEpoch;
-                if (value > bestMetric)
-                {
-                    (bestMetric, bestEpoch) = (value, epoch);
-                    Dispose(best);
-                    best = Snapshot(source, head);
-                }
-                state = state with { Epoch = epoch + 1, BatchesDone = 0, Step = step, LossSum = 0, Seen = 0, Epochs = epochs,
-                                     BestMetric = bestMetric, BestEpoch = bestEpoch };
-                var stop = spec.EarlyStopping > 0 && epoch - bestEpoch >= spec.EarlyStopping;
+                best.Offer(epoch, value, () => Snapshot(source, head));
+                state = state with { Epoch = epoch + 1, BatchesDone = 0, Step = optimization.Steps, LossSum = 0, Seen = 0, Epochs = epochs,
+                                     BestMetric = best.Score, BestEpoch = best.Epoch };
+                var stop = best.ShouldStop(epoch);
                 if (epoch < spec.Epochs && !stop)
-                    SaveCheckpoint(input, source, head, best, optimizer, state with { Seconds = state.Seconds + watch.Elapsed.TotalSeconds });
+                    SaveCheckpoint(input, source, head, best, optimization, state with { Seconds = state.Seconds + watch.Elapsed.TotalSeconds });
                 if (stop)
                     break;
             }
-            Restore(source, head, best ?? throw new CadreException("training ran no epoch"));
-            var validation = Validate(source, head, input);
-            var seconds = state.Seconds + watch.Elapsed.TotalSeconds;
-            var rate = epochs.Count == 0 ? 0 : epochs.Average(e => e.ExamplesPerSecond);
-            if (!input.KeepCheckpoint) input.Checkpoint?.Delete();
-            return new LoopResult(state.BestEpoch, validation, epochs, seconds, rate, resumed);
         }
-        finally
+        catch (TrainingDivergedException)
         {
-            Dispose(best);
+            // Resuming would diverge again, and a changed learning rate is another spec: nothing is kept, nothing stored.
+            input.Checkpoint?.Delete();
+            throw;
         }
+        Restore(source, head, best.Weights);
+        var validation = Validate(source, head, input);
+        var seconds = state.Seconds + watch.Elapsed.TotalSeconds;
+        var rate = epochs.Count == 0 ? 0 : epochs.Average(e => e.ExamplesPerSecond);
+        if (!input.KeepCheckpoint) input.Checkpoint?.Delete();
+        return new LoopResult(state.BestEpoch, validation, epochs, seconds, rate, saved is not null);
     }
-
-    /// <summary>
-    /// The run's error once it diverged: where, and what to change. Its checkpoint is deleted (resuming would diverge
-    /// again, and a changed learning rate is another spec), and nothing is stored: the caller never reaches the commit.
-    /// </summary>
-    private static CadreException Diverged(LoopInputs input, string where)
-    {
-        input.Checkpoint?.Delete();
-        var rates = input.HeadLearningRate == input.LearningRate
-            ? string.Create(CultureInfo.InvariantCulture, $"learning_rate {input.LearningRate:G3}")
-            : string.Create(CultureInfo.InvariantCulture, $"learning_rate {input.LearningRate:G3}, head_learning_rate {input.HeadLearningRate:G3}");
-        return new TrainingDivergedException($"training diverged: {where}; nothing was stored. Lower the learning rate ({rates}; try a tenth of it)");
-    }
-
-    /// <summary>Linear warm-up to the peak, then linear decay to zero.</summary>
-    public static double Schedule(double peak, int step, int warmup, int total) =>
-        step < warmup ? peak * (step + 1) / warmup : peak * Math.Max(0, total - step) / Math.Max(1, total - warmup);
 
     private static ITaskMetrics Validate(IFeatureSource source, ClassifierHead head, LoopInputs input)
     {
@@ -191,14 +148,10 @@ public static class TrainingLoop
         return input.Objective.Evaluate(head, x, input.Validation.Examples);
     }
 
-    /// <summary>Detached copies of the head's and the source's state, owned by the caller.</summary>
-    private static Dictionary<string, Tensor> Snapshot(IFeatureSource source, ClassifierHead head)
-    {
-        using var scope = NewDisposeScope(); // detach() views and generator states are temporaries
-        return head.state_dict().Select(p => KeyValuePair.Create("head." + p.Key, p.Value))
-            .Concat(source.State().Select(p => KeyValuePair.Create("source." + p.Key, p.Value)))
-            .ToDictionary(p => p.Key, p => p.Value.detach().clone().MoveToOuterDisposeScope(), StringComparer.Ordinal);
-    }
+    /// <summary>Detached copies of the head's and the source's state.</summary>
+    private static StateSnapshot Snapshot(IFeatureSource source, ClassifierHead head) =>
+        StateSnapshot.Of(() => head.state_dict().Select(p => KeyValuePair.Create("head." + p.Key, p.Value))
+            .Concat(source.State().Select(p => KeyValuePair.Create("source." + p.Key, p.Value))));
 
     private static void Restore(IFeatureSource source, ClassifierHead head, IReadOnlyDictionary<string, Tensor> saved)
     {
@@ -216,7 +169,7 @@ public static class TrainingLoop
     public static void SaveFinished(LoopInputs input, IFeatureSource source, ClassifierHead head, LoopResult result)
     {
         if (input.Checkpoint is null) return;
-        using var current = new TensorSet(Snapshot(source, head));
+        using var current = Snapshot(source, head);
         input.Checkpoint.Save(new CheckpointState
         {
             Fingerprint = input.Fingerprint, Epoch = input.Spec.Epochs + 1, Epochs = result.Epochs,
@@ -224,25 +177,11 @@ public static class TrainingLoop
         }, current.Tensors, current.Tensors, optimizer: null);
     }
 
-    private static void SaveCheckpoint(LoopInputs input, IFeatureSource source, ClassifierHead head,
-                                       Dictionary<string, Tensor>? best, TorchSharp.Modules.OptimizerHelper optimizer, CheckpointState state)
+    private static void SaveCheckpoint(LoopInputs input, IFeatureSource source, ClassifierHead head, BestState best,
+                                       Optimization optimization, CheckpointState state)
     {
         if (input.Checkpoint is null) return;
-        using var current = new TensorSet(Snapshot(source, head));
-        input.Checkpoint.Save(state, current.Tensors, best, optimizer);
-    }
-
-    private static void Dispose(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null) return;
-        foreach (var t in tensors.Values) t.Dispose();
-    }
-
-    /// <summary>Owns a dictionary of tensors for a using block.</summary>
-    private sealed class TensorSet(Dictionary<string, Tensor> tensors) : IDisposable
-    {
-        public Dictionary<string, Tensor> Tensors { get; } = tensors;
-
-        public void Dispose() => TrainingLoop.Dispose(Tensors);
+        using var current = Snapshot(source, head);
+        input.Checkpoint.Save(state, current.Tensors, best.State?.Tensors, optimization.Optimizer);
     }
 }
