@@ -1,6 +1,5 @@
 using Cadre.Merge;
-using Cadre.Training.Spec;
-using YamlDotNet.Core;
+using Cadre.Util;
 using YamlDotNet.RepresentationModel;
 
 namespace Cadre.Specialists;
@@ -22,22 +21,8 @@ public static class MergeFile
 {
     public static MergeRequest Load(string path)
     {
-        if (!File.Exists(path))
-            throw new CadreException($"{path}: file not found");
-        if (new FileInfo(path).Length > SpecFile.MaxBytes)
-            throw new CadreException($"{path}: larger than {SpecFile.MaxBytes} bytes; not a merge file");
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException e)
-        {
-            throw new CadreException($"{path}: not valid YAML (line {e.Start.Line}: {e.Message})");
-        }
         var errors = new List<string>();
-        var root = new YamlFields(stream.Documents.FirstOrDefault()?.RootNode, "merge", errors);
+        var root = YamlFile.Read(path, "a merge file", "merge", errors);
         var name = root.String("name");
         var method = root.String("method");
         if (name is null) errors.Add("name: required");
@@ -76,8 +61,7 @@ public static class MergeFile
         root.RejectUnknown();
         if (name is not null && method is not null)
             errors.AddRange(request.Validate().Where(e => !errors.Contains(e)));
-        if (errors.Count > 0)
-            throw new CadreException($"{path}: {errors.Count} problem(s):\n  " + string.Join("\n  ", errors));
+        YamlFile.ThrowIfAny(path, errors);
         return request;
     }
 }

@@ -1,6 +1,5 @@
 using Cadre.Data;
 using Cadre.Training.Spec;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using Cadre.Util;
 
@@ -41,20 +40,8 @@ public sealed record SuiteFile
 
     public static SuiteFile Load(string path)
     {
-        if (!File.Exists(path))
-            throw new CadreException($"{path}: file not found");
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException e)
-        {
-            throw new CadreException($"{path}: not valid YAML (line {e.Start.Line}: {e.Message})");
-        }
         var errors = new List<string>();
-        var root = new YamlFields(stream.Documents.FirstOrDefault()?.RootNode, "", errors);
+        var root = YamlFile.Read(path, "a suite file", "", errors);
         var f = new YamlFields(root.Node("suite"), "suite", errors);
         root.RejectUnknown();
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
@@ -87,8 +74,7 @@ public sealed record SuiteFile
         f.RejectUnknown();
         if (specPath is null) errors.Add("suite.specialists: required, a cadre.yaml with one specialist per task");
         errors.AddRange(suite.Validate());
-        if (errors.Count > 0)
-            throw new CadreException($"{path}: {errors.Count} problem(s):\n  " + string.Join("\n  ", errors));
+        YamlFile.ThrowIfAny(path, errors);
         return suite with { Specialists = SpecFile.Load(Full(specPath!)) };
     }
 

@@ -1,7 +1,6 @@
 using Cadre.Data;
 using Cadre.Models.Bert;
 using Cadre.Suites;
-using Cadre.Tensors;
 using Cadre.Tests.Infrastructure;
 using Cadre.Training;
 using Cadre.Training.Spec;
@@ -37,16 +36,6 @@ public sealed class MultitaskBaselineTests
     private static MultitaskBaseline Train(string cache, List<string>? log = null, TrainingSpec? training = null) =>
         MultitaskBaseline.Train(BertModel.Load(TinyTask.TinyBert), "tiny", Tasks(training), Budget, seed: 3, cache, "fingerprint", line => log?.Add(line));
 
-    private static Dictionary<string, float[]> Weights(string file)
-    {
-        using var reader = SafetensorsReader.Open(file);
-        return reader.Tensors.ToDictionary(t => t.Name, t =>
-        {
-            using var x = reader.ReadTensor(t.Name);
-            return x.to(torch.float32).data<float>().ToArray();
-        });
-    }
-
     [Fact]
     public void TrainsForTheBudgetExactlyTheSameWayForTheSameSeedAndReusesItsCache()
     {
@@ -61,10 +50,7 @@ public sealed class MultitaskBaselineTests
         Assert.Equal(3, log.Count(l => l.Contains("multitask epoch", StringComparison.Ordinal)));
         Assert.Contains(FormattableString.Invariant($"{Budget:N0}/{Budget:N0} examples"), log[^1]);
         using (var b = Train(dir.File("b.safetensors"))) { }
-        var (wa, wb) = (Weights(dir.File("a.safetensors")), Weights(dir.File("b.safetensors")));
-        Assert.Equal(wa.Keys.Order(), wb.Keys.Order());
-        foreach (var key in wa.Keys)
-            Assert.Equal(wa[key], wb[key]);
+        SavedWeights.AssertSame(dir.File("a.safetensors"), dir.File("b.safetensors"));
         var again = new List<string>();
         using (var c = Train(dir.File("a.safetensors"), again))
             Assert.Equal(Budget, c.Examples);

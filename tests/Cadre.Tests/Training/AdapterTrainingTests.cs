@@ -2,13 +2,11 @@ using Cadre.Adapters;
 using Cadre.Models.Bert;
 using Cadre.Models.Import;
 using Cadre.Specialists;
-using Cadre.Tensors;
 using Cadre.Tests.Cli;
 using Cadre.Tests.Infrastructure;
 using Cadre.Training;
 using Cadre.Training.Spec;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cadre.Tests.Training;
 
@@ -24,16 +22,6 @@ public sealed class AdapterTrainingTests
         return (spec with { Training = spec.Training with { Epochs = epochs } }, cli);
     }
 
-    private static Dictionary<string, float[]> Weights(string file)
-    {
-        using var reader = SafetensorsReader.Open(file);
-        return reader.Tensors.ToDictionary(t => t.Name, t =>
-        {
-            using var x = reader.ReadTensor(t.Name);
-            return x.to(float32).data<float>().ToArray();
-        });
-    }
-
     [Fact]
     public void LoraTrainingChangesTheAdapterAndHeadButNeverTheBase()
     {
@@ -42,7 +30,7 @@ public sealed class AdapterTrainingTests
         var (spec, _) = Prepare(home, work, "method: lora", epochs: 2);
         var outcome = new SpecialistTrainer(home.Path).Train(spec, new TrainOptions(), TestContext.Current.CancellationToken);
         var folder = new SpecialistCatalog(home.Path).FolderOf(spec.Name);
-        var saved = Weights(Path.Combine(folder, AdapterFiles.WeightsFile));
+        var saved = SavedWeights.Read(Path.Combine(folder, AdapterFiles.WeightsFile));
         Assert.Contains(saved, p => p.Key.EndsWith("lora_B.weight", StringComparison.Ordinal) && p.Value.Any(v => v != 0)); // B left zero
         Assert.All(saved.Keys, k => Assert.Matches(@"^base_model\.model\..*\.lora_[AB]\.weight$", k));
         // The stored base is untouched: its content hash still matches, and the trainable count is adapter + head.
@@ -85,13 +73,8 @@ public sealed class AdapterTrainingTests
         Assert.Equal(straight.Epochs.Select(e => e.Loss), resumed.Epochs.Select(e => e.Loss));
         Assert.Equal(straight.Record.Metrics["test"], resumed.Record.Metrics["test"]);
         foreach (var file in new[] { AdapterFiles.WeightsFile, SpecialistRecord.HeadFile })
-        {
-            var a = Weights(Path.Combine(new SpecialistCatalog(homeA.Path).FolderOf(spec.Name), file));
-            var b = Weights(Path.Combine(new SpecialistCatalog(homeB.Path).FolderOf(spec.Name), file));
-            Assert.Equal(a.Keys.Order(), b.Keys.Order());
-            foreach (var key in a.Keys)
-                Assert.Equal(a[key], b[key]);
-        }
+            SavedWeights.AssertSame(Path.Combine(new SpecialistCatalog(homeA.Path).FolderOf(spec.Name), file),
+                                    Path.Combine(new SpecialistCatalog(homeB.Path).FolderOf(spec.Name), file));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Cadre.Data;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using Cadre.Util;
 
@@ -13,26 +12,10 @@ namespace Cadre.Training.Spec;
 /// </summary>
 public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec> Specialists)
 {
-    public const long MaxBytes = 1 << 20;
-
     public static SpecFile Load(string path)
     {
-        if (!File.Exists(path))
-            throw new CadreException($"{path}: file not found");
-        if (new FileInfo(path).Length > MaxBytes)
-            throw new CadreException($"{path}: larger than {MaxBytes} bytes; not a spec");
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException e)
-        {
-            throw new CadreException($"{path}: not valid YAML (line {e.Start.Line}: {e.Message})");
-        }
         var errors = new List<string>();
-        var root = new YamlFields(stream.Documents.FirstOrDefault()?.RootNode, "spec", errors);
+        var root = YamlFile.Read(path, "a spec", "spec", errors);
         var specialists = new List<SpecialistSpec>();
         if (root.Node("specialists") is YamlSequenceNode list)
             for (var i = 0; i < list.Children.Count; i++)
@@ -43,8 +26,7 @@ public sealed partial record SpecFile(string Path, IReadOnlyList<SpecialistSpec>
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         var spec = new SpecFile(path, specialists.Select(s => Resolve(s, folder)).ToList());
         errors.AddRange(spec.Validate());
-        if (errors.Count > 0)
-            throw new CadreException($"{path}: {errors.Count} problem(s):\n  " + string.Join("\n  ", errors));
+        YamlFile.ThrowIfAny(path, errors);
         return spec;
     }
 

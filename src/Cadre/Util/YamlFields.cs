@@ -1,15 +1,14 @@
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
-using Cadre.Util;
 
-namespace Cadre.Training.Spec;
+namespace Cadre.Util;
 
 /// <summary>
 /// Reads one YAML mapping with typed getters that never throw: a wrong type or an unknown key becomes an error
 /// with its path and line (<c>specialists[0].training.epochs: expected an integer, got 'five' (line 12)</c>),
-/// so a whole file's problems are reported at once.
+/// so a whole file's problems are reported at once (<see cref="YamlFile"/> reads the file and reports them).
 /// </summary>
-internal sealed class YamlFields
+public sealed class YamlFields
 {
     private readonly YamlMappingNode _node;
     private readonly List<string> _errors;
