@@ -2,8 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Cadre.Benchmarks;
+using Cadre.Server;
 using Cadre.Server.Bench;
 using Cadre.Serving;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace Cadre.Cli.Commands;
 
@@ -117,10 +120,28 @@ internal static class ServeBenchCommand
             var names = Enumerable.Range(0, parse.GetValue(count)).Select(i => $"{ServeBenchSpecialists.Prefix}{i:0000}").ToList();
             var result = ServeLoad.RunAsync(context.Home, options, m, names, File.ReadAllLines(parse.GetRequiredValue(texts)), parse.GetValue(clients),
                                             TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
-                                            context.Error.WriteLine).GetAwaiter().GetResult();
+                                            StartServerAsync, context.Error.WriteLine).GetAwaiter().GetResult();
             File.WriteAllText(parse.GetRequiredValue(output), ServeLoad.ToJson(result));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The real server over the engine on 127.0.0.1, a free port, no admin endpoints.</summary>
+    private static async Task<LoopbackServer> StartServerAsync(ISpecialistService service)
+    {
+        var app = CadreServer.Build(service, new ServerSettings { Host = "127.0.0.1", Port = 0, LogLevel = LogLevel.Warning, AdminToken = null });
+        await app.StartAsync();
+        return new LoopbackServer(app.Address(), new StoppedOnDispose(app));
+    }
+
+    /// <summary>Disposing a web application does not stop it first; this does both.</summary>
+    private sealed class StoppedOnDispose(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
     }
 }

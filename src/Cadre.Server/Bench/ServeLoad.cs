@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cadre.Serving;
 using Cadre.Util;
-using Microsoft.Extensions.Logging;
 
 namespace Cadre.Server.Bench;
 
@@ -27,6 +26,16 @@ public sealed record ServeLoadResult
 }
 
 /// <summary>
+/// Starts the HTTP server over <paramref name="service"/> on loopback and returns where it listens; disposing the
+/// result stops it. The caller supplies it (the CLI: Cadre.Server's <c>CadreServer.Build</c>), so the load bench needs
+/// no web host of its own.
+/// </summary>
+public delegate Task<LoopbackServer> StartLoopbackServer(ISpecialistService service);
+
+/// <summary>A started server: its address and the handle that stops it.</summary>
+public sealed record LoopbackServer(Uri Address, IAsyncDisposable Server);
+
+/// <summary>
 /// Closed-loop load over loopback HTTP: the engine behind the real server on 127.0.0.1, <c>clients</c> concurrent
 /// clients each sending one-text predict requests to a specialist drawn uniformly from the N (seeded), for a fixed
 /// time after a warm-up. Every specialist is loaded before the clock starts (the load time is reported apart), so
@@ -37,7 +46,7 @@ public static class ServeLoad
 {
     public static async Task<ServeLoadResult> RunAsync(string home, ServingOptions options, string mode, IReadOnlyList<string> names,
                                                        IReadOnlyList<string> texts, int clients, TimeSpan duration, TimeSpan warmup,
-                                                       Action<string> log)
+                                                       StartLoopbackServer startServer, Action<string> log)
     {
         await using var engine = new SpecialistEngine(home, options);
         var warm = Stopwatch.StartNew();
@@ -45,12 +54,11 @@ public static class ServeLoad
             await Task.WhenAll(chunk.Select(n => engine.LoadAsync(n, null, CancellationToken.None)));
         var warmSeconds = warm.Elapsed.TotalSeconds;
         log($"  {mode} N={names.Count}: {names.Count} specialists loaded in {warmSeconds:F1} s");
-        var app = CadreServer.Build(engine, new ServerSettings { Host = "127.0.0.1", Port = 0, LogLevel = LogLevel.Warning, AdminToken = null });
-        await app.StartAsync();
+        var server = await startServer(engine);
         try
         {
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-            using var http = new HttpClient(handler) { BaseAddress = app.Address(), Timeout = TimeSpan.FromSeconds(60) };
+            using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
             var latencies = new List<double>[clients];
             long errors = 0, requests = 0;
             var measuring = false;
@@ -102,8 +110,7 @@ public static class ServeLoad
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await server.Server.DisposeAsync();
         }
     }
 
