@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Cadre.Benchmarks;
-using Cadre.Server.Bench;
+using Cadre.Benchmarks.Load;
 
 namespace Cadre.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Cadre.Benchmarks;
-using Cadre.Server.Bench;
+using Cadre.Benchmarks.Load;
 
 namespace Cadre.Cli.Commands;
 

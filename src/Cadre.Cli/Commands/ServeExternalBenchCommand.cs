@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cadre.Benchmarks;
-using Cadre.Server.Bench;
+using Cadre.Benchmarks.Load;
 
 namespace Cadre.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Cadre.Server.Bench;
+using Cadre.Benchmarks.Load;
 using Cadre.Tests.Cli;
 using Cadre.Tests.Infrastructure;
 

@@ -1,4 +1,4 @@
-using Cadre.Server.Bench;
+using Cadre.Benchmarks.Load;
 
 namespace Cadre.Tests.Server;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Cadre.Server.Bench;
+namespace Cadre.Benchmarks.Load;
 
 /// <summary>Starts <c>cadre</c> (or another tool) as a child process of a benchmark and collects what it prints.</summary>
 public static class ChildProcess

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
 
-namespace Cadre.Server.Bench;
+namespace Cadre.Benchmarks.Load;
 
 /// <summary>One row of <c>cadre bench serve-external</c>: a load mode against a server holding N specialists.</summary>
 public sealed record ExternalServeRow(

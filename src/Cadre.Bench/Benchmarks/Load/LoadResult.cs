@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Cadre.Server.Bench;
+namespace Cadre.Benchmarks.Load;
 
 /// <summary>
 /// One load run against a running server, from the open-loop client (<c>cadre bench load</c>) or from wrk: what was

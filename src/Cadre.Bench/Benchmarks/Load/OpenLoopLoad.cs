@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace Cadre.Server.Bench;
+namespace Cadre.Benchmarks.Load;
 
 /// <summary>The time an open-loop run is scheduled by; tests inject a manual one.</summary>
 public interface ILoadClock

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using Cadre.Serving;
 using Cadre.Util;
 
-namespace Cadre.Server.Bench;
+namespace Cadre.Benchmarks.Load;
 
 /// <summary>One configuration's measurement in <c>cadre bench serve</c>.</summary>
 public sealed record ServeLoadResult

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Cadre.Server.Bench;
+namespace Cadre.Benchmarks.Load;
 
 /// <summary>
 /// <c>cadre serve</c> as its own child process on 127.0.0.1 and a free port, for benchmarks that drive it from

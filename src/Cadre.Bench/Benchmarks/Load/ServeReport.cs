@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Cadre.Server.Bench;
+namespace Cadre.Benchmarks.Load;
 
 /// <summary>The markdown of <c>cadre bench serve</c> for docs/RESULTS.md.</summary>
 public static class ServeReport
