@@ -5,7 +5,8 @@ namespace Cadre.Tests.Architecture;
 
 /// <summary>
 /// The dependency rules of docs/architecture.md, checked on the sources so they cannot erode quietly:
-/// Tensors depends on nothing of ours; Store and Merge only on Tensors; the shells hold no tensor code.
+/// Tensors depends on nothing of ours; Store and Merge only on Tensors; the shells hold no tensor code; the library
+/// (Cadre.Core, a package) holds none of the experiments, which live in src/Cadre.Bench and need no web host.
 /// </summary>
 public sealed partial class DependencyRuleTests
 {
@@ -18,7 +19,21 @@ public sealed partial class DependencyRuleTests
         { "Cadre/Merge", ["Cadre.Models", "Cadre.Store", "Cadre.Training", "Cadre.Adapters", "Cadre.Serving", "Cadre.Routing", "nn.Module"] },
         { "Cadre.Cli", ["using TorchSharp", "using static TorchSharp", "TorchSharp.torch", "Tensor"] },
         { "Cadre.Server", ["using TorchSharp", "using static TorchSharp", "TorchSharp.torch", "Tensor"] },
+        { "Cadre", ["Cadre.Benchmarks", "Cadre.Suites"] },
+        { "Cadre.Bench", ["Cadre.Server", "Microsoft.AspNetCore"] },
     };
+
+    [Theory]
+    [InlineData("Cadre", "Benchmarks")]
+    [InlineData("Cadre", "Suites")]
+    [InlineData("Cadre.Server", "Bench")]
+    public void ExperimentsStayOutOfTheLibraryAndTheServer(string project, string folder)
+    {
+        Assert.True(Directory.Exists(Path.Combine(Source, project)), $"src/{project} is missing");
+        var path = Path.Combine(Source, project, folder);
+        Assert.False(Directory.Exists(path) && Directory.EnumerateFiles(path, "*.cs", SearchOption.AllDirectories).Any(),
+            $"src/{project}/{folder} holds code again: experiments belong in src/Cadre.Bench");
+    }
 
     [Theory]
     [MemberData(nameof(Rules))]
