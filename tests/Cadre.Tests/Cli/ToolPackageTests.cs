@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cadre.Tests.Infrastructure;
 
 namespace Cadre.Tests.Cli;
@@ -10,26 +9,20 @@ namespace Cadre.Tests.Cli;
 /// </summary>
 public sealed class ToolPackageTests
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     [Fact]
     public void PackedToolInstallsIntoAToolPathAndRuns()
     {
-        var repo = RepositoryRoot();
+        var repo = DotnetProcess.RepositoryRoot(Path.Combine("src", "Cadre.Cli", "Cadre.Cli.csproj"));
         if (repo is null)
             Assert.Skip("needs the repository's sources (src/Cadre.Cli) above the test's output folder");
-        var dotnet = DotnetHost();
+        var dotnet = DotnetProcess.Host();
         if (dotnet is null)
             Assert.Skip("needs the dotnet host: neither DOTNET_HOST_PATH nor a dotnet on the PATH");
         using var dir = new TempDir();
         var packages = Path.Combine(dir.Path, "packages");
-        var pack = Run(dotnet, repo, null, "pack", Path.Combine(repo, "src", "Cadre.Cli"), "--no-build", "-c", Configuration,
+        var pack = Run(dotnet, repo, null, "pack", Path.Combine(repo, "src", "Cadre.Cli"), "--no-build", "-c", DotnetProcess.Configuration,
             "-o", packages, $"-p:PublishDir={Path.Combine(dir.Path, "publish")}{Path.DirectorySeparatorChar}");
-        if (pack.Code != 0 && (pack.Output.Contains("NU1101", StringComparison.Ordinal) || pack.Output.Contains("NU1301", StringComparison.Ordinal)))
+        if (pack.Code != 0 && DotnetProcess.Unreachable(pack.Output))
             Assert.Skip("dotnet pack could not reach a package it needs (offline?): " + pack.Output.Trim().Split('\n')[^1]);
         Assert.True(pack.Code == 0, "dotnet pack failed:\n" + pack.Output);
 
@@ -59,39 +52,6 @@ public sealed class ToolPackageTests
         Assert.Contains("GFLOP/s", matmul.Output);
     }
 
-    private static string? RepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Cadre.slnx")) && File.Exists(Path.Combine(d.FullName, "src", "Cadre.Cli", "Cadre.Cli.csproj")))
-                return d.FullName;
-        return null;
-    }
-
-    private static string? DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-            return host;
-        var name = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
-        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => Path.Combine(p, name)).FirstOrDefault(File.Exists);
-    }
-
-    private static (int Code, string Output) Run(string file, string folder, string? home, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        if (home is not null)
-            start.Environment["CADRE_HOME"] = home;
-        // A test run under `dotnet test` inherits MSBuild's variables, which would point a nested pack at that build.
-        foreach (var variable in new[] { "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly" })
-            start.Environment.Remove(variable);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
-    }
+    private static (int Code, string Output) Run(string file, string folder, string? home, params string[] args) =>
+        DotnetProcess.Run(file, folder, home is null ? null : new Dictionary<string, string> { ["CADRE_HOME"] = home }, args);
 }

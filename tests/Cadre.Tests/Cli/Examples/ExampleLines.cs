@@ -18,22 +18,22 @@ public static partial class ExampleLines
     // Unquoted syntax marks survive tokenizing as these characters, so quoted text keeps its brackets and bars.
     private const char Open = '\u0001', Close = '\u0002', Bar = '\u0003';
 
-    /// <summary>The cadre command lines of README.md's code blocks (yaml blocks and non-cadre lines left out).</summary>
+    /// <summary>The cadre command lines of README.md's plain code blocks (yaml and csharp blocks, and non-cadre lines, left out).</summary>
     public static IReadOnlyList<ExampleLine> Readme(string path)
     {
         var lines = new List<ExampleLine>();
-        var inCode = false;
+        string? fence = null; // the open code block's info string ("" for a plain block), null outside blocks
         var number = 0;
         foreach (var raw in File.ReadLines(path))
         {
             number++;
             if (raw.StartsWith("```", StringComparison.Ordinal))
             {
-                inCode = !inCode && raw.Trim() == "```";
+                fence = fence is null ? raw.Trim()[3..] : null;
                 continue;
             }
-            if (!inCode)
-                continue;
+            if (fence != "")
+                continue; // prose, or a yaml or csharp block
             var line = EnvPrefix().Replace(raw.Trim(), "");
             line = DotnetRun().Replace(line, "cadre ");
             foreach (var part in line.Split(" && "))
