@@ -38,7 +38,7 @@ public static class ServeBenchSpecialists
         for (var i = 0; i < count; i++)
         {
             var name = $"{Prefix}{i:0000}";
-            catalog.Save(outcome.Record with { Name = name }, staging => WritePerturbed(folder, staging, seed: i + 1), "bench serve: a perturbed copy of the template");
+            catalog.Save(outcome.Record.Renamed(name), staging => WritePerturbed(folder, staging, seed: i + 1), "bench serve: a perturbed copy of the template");
             names.Add(name);
             if ((i + 1) % 100 == 0) log($"  {i + 1} specialists stored");
         }

@@ -11,7 +11,7 @@ internal static class Mapping
         new(p.Label, p.Labels, Finite(p.Value), Scores(p.Probabilities));
 
     public static TaskPredictionsDto Task(TaskPredictions t) =>
-        new(t.Task.Name, t.Task.Task.ToLowerInvariant(), [.. t.Predictions.Select(Prediction)]);
+        new(t.Task.Name, t.Task.Kind.ToString().ToLowerInvariant(), [.. t.Predictions.Select(Prediction)]);
 
     public static RouteDto Route(RouteDecision d) =>
         new(d.Specialist, d.Abstained, d.Best, Finite(d.Confidence) ?? 0, Finite(d.Signal) ?? 0, Finite(d.Threshold), Scores(d.Scores));

@@ -14,6 +14,7 @@ namespace Cadre.Serving;
 /// the shared base: the batcher gathers these tensors per row of a mixed batch into the pass's context. A full fine-tune cannot share the
 /// base, so it keeps a model of its own (<see cref="Dedicated"/>), counted at its full size in the pool's budget.
 /// Tensors are detached and owned here; <see cref="Dispose"/> frees them once no queued request holds the entry.
+/// What it loads and how it answers come from the record's inference contract, never from the training spec.
 /// </summary>
 public sealed class ServedSpecialist : IDisposable
 {
@@ -23,10 +24,14 @@ public sealed class ServedSpecialist : IDisposable
     private ServedSpecialist(SpecialistRecord record, VersionInfo version)
     {
         Record = record;
+        Contract = record.Contract;
         Version = version;
     }
 
     public SpecialistRecord Record { get; }
+
+    /// <summary>The record's inference contract, derived once for a record written before contracts existed.</summary>
+    public InferenceContract Contract { get; }
     public VersionInfo Version { get; }
     public string Name => Record.Name;
 
@@ -40,7 +45,7 @@ public sealed class ServedSpecialist : IDisposable
     public Tensor? Prompt { get; private set; }
     public bool DeepPrompt { get; private set; }
 
-    public IReadOnlyList<(TaskRecord Task, ClassifierHead Head)> Heads { get; private set; } = [];
+    public IReadOnlyList<(InferenceTask Task, ClassifierHead Head)> Heads { get; private set; } = [];
 
     /// <summary>A full fine-tune's own model, or null for specialists that share the base.</summary>
     public SpecialistModel? Dedicated { get; private set; }
@@ -52,7 +57,7 @@ public sealed class ServedSpecialist : IDisposable
     public long MaxRank => LowRank.Count == 0 ? 0 : LowRank.Values.Max(f => f.A.shape[0]);
 
     /// <summary>Distinct max_length of the tasks: a merged specialist may have several.</summary>
-    public IReadOnlyList<int> MaxLengths => [.. Heads.Select(h => h.Task.Spec.Training.MaxLength).Distinct()];
+    public IReadOnlyList<int> MaxLengths => [.. Heads.Select(h => h.Task.MaxLength).Distinct()];
 
     /// <summary>Set by the pool when a newer version replaced this one or it was evicted; freed when unheld.</summary>
     public bool Retired { get; set; }
@@ -69,14 +74,15 @@ public sealed class ServedSpecialist : IDisposable
         var served = new ServedSpecialist(record, version);
         try
         {
-            if (record.Method == "full")
+            var adapter = served.Contract.Adapter;
+            if (adapter.OwnsBase)
             {
                 served.Dedicated = SpecialistModel.Load(home, record, folder);
                 served.Bytes = encoder.Module.parameters().Sum(p => p.numel() * p.element_size());
                 served.LoadHeads(encoder, folder);
                 return served;
             }
-            if (record.Method != "head")
+            if (adapter.Method != "head")
                 served.ReadAdapter(encoder, folder);
             served.LoadHeads(encoder, folder);
             return served;
@@ -92,7 +98,7 @@ public sealed class ServedSpecialist : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var adapter = AdapterFiles.ReadContributions(encoder, folder, Record.Method);
+        var adapter = AdapterFiles.ReadContributions(encoder, folder, Contract.Adapter.Method);
         foreach (var (site, contribution) in adapter.Sites)
         {
             switch (contribution)
@@ -106,7 +112,7 @@ public sealed class ServedSpecialist : IDisposable
                     Scales[site] = (s.Vector.detach().clone().contiguous().MoveToOuterDisposeScope(), s.ScalesInput);
                     break;
                 default:
-                    throw new CadreException($"{folder}: the {Record.Method} adapter at '{site}' cannot be gathered for mixed batches");
+                    throw new CadreException($"{folder}: the {Contract.Adapter.Method} adapter at '{site}' cannot be gathered for mixed batches");
             }
         }
         if (adapter.Prompt is { } prompt)
@@ -119,12 +125,11 @@ public sealed class ServedSpecialist : IDisposable
 
     private void LoadHeads(ISentenceEncoder encoder, string folder)
     {
-        var heads = new List<(TaskRecord, ClassifierHead)>();
+        var heads = new List<(InferenceTask, ClassifierHead)>();
         Heads = heads;
-        foreach (var task in Record.TaskList)
+        foreach (var task in Contract.Tasks)
         {
-            var regression = task.Kind == TaskKind.Regression;
-            var head = SpecialistModel.LoadHead(Path.Combine(folder, task.Head), encoder.Dimension, regression ? 1 : task.Labels.Count, regression);
+            var head = SpecialistModel.LoadHead(folder, task, encoder.Dimension);
             heads.Add((task, head));
             Bytes += head.parameters().Sum(p => p.numel() * p.element_size()) + head.buffers().Sum(p => p.numel() * p.element_size());
         }

@@ -42,14 +42,16 @@ public sealed partial class SpecialistEngine : ISpecialistService
     /// (a base added with <c>cadre bundle apply --base-name</c>), as <c>cadre predict</c> resolves it. A failed look-up is
     /// not cached, so a base imported while serving is found by the next request.
     /// </summary>
-    private string BaseNameOf(SpecialistRecord record) => _baseByContent.GetOrAdd((record.Base.Name, record.Base.ContentHash), key =>
+    private string BaseNameOf(SpecialistRecord record) => BaseNameOf(record.Name, record.Contract.Base);
+
+    private string BaseNameOf(string specialist, BaseReference trainedOn) => _baseByContent.GetOrAdd((trainedOn.Name, trainedOn.ContentHash), key =>
     {
         BaseRecord found;
         try { found = new BaseCatalog(_home).ForContent(key.Name, key.Content); }
         catch (CadreException e) { throw new ServingException(ServingErrorKind.Unavailable, e.Message); }
         return found.ContentHash == key.Content ? found.Name
             : throw new ServingException(ServingErrorKind.Unavailable,
-                $"specialist '{record.Name}' was trained on base '{key.Name}' with content {key.Content[..Math.Min(12, key.Content.Length)]}, "
+                $"specialist '{specialist}' was trained on base '{key.Name}' with content {key.Content[..Math.Min(12, key.Content.Length)]}, "
                 + $"but that base here holds {found.ContentHash[..12]} and no base holds the original; import it (cadre base import ... --name NEW)");
     });
 
@@ -76,11 +78,11 @@ public sealed partial class SpecialistEngine : ISpecialistService
         try
         {
             var served = await _pool.AcquireAsync(name, timeout.Token);
-            TaskRecord? chosen = null;
+            InferenceTask? chosen = null;
             try
             {
-                chosen = task is null ? null : served.Record.TaskList.FirstOrDefault(t => t.Name == task)
-                    ?? throw new ServingException(ServingErrorKind.BadRequest, $"{name} has no task '{task}'; its tasks: {string.Join(", ", served.Record.TaskList.Select(t => t.Name))}");
+                chosen = task is null ? null : served.Contract.Tasks.FirstOrDefault(t => t.Name == task)
+                    ?? throw new ServingException(ServingErrorKind.BadRequest, $"{name} has no task '{task}'; its tasks: {string.Join(", ", served.Contract.Tasks.Select(t => t.Name))}");
             }
             catch { _pool.Release(served); throw; }
             IReadOnlyList<TaskPredictions> tasks;
@@ -91,9 +93,9 @@ public sealed partial class SpecialistEngine : ISpecialistService
             else
             {
                 var heads = served.Heads.Where(h => chosen is null || h.Task.Name == chosen.Name).ToList();
-                var lengths = heads.Select(h => h.Task.Spec.Training.MaxLength).Distinct().ToList();
+                var lengths = heads.Select(h => h.Task.MaxLength).Distinct().ToList();
                 var item = new WorkItem(served, inputs, lengths, w => new PredictResult(Heads(w, heads)), timeout);
-                tasks = ((PredictResult)await Submit(BaseOf(BaseNameOf(served.Record), served.Name).Batcher, item, timeout.Token)).Tasks;
+                tasks = ((PredictResult)await Submit(BaseOf(BaseNameOf(served.Name, served.Contract.Base), served.Name).Batcher, item, timeout.Token)).Tasks;
             }
             CountServed(name, inputs.Count);
             return tasks;
@@ -140,7 +142,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
             else
             {
                 var item = new WorkItem(served, inputs, [length], w => w.Features[length], timeout);
-                rows = (float[][])await Submit(BaseOf(BaseNameOf(served.Record), served.Name).Batcher, item, timeout.Token);
+                rows = (float[][])await Submit(BaseOf(BaseNameOf(served.Name, served.Contract.Base), served.Name).Batcher, item, timeout.Token);
             }
             Finite(rows, $"specialist '{specialist}'");
             CountServed(specialist, inputs.Count);
@@ -194,14 +196,14 @@ public sealed partial class SpecialistEngine : ISpecialistService
         return await item.Done.Task.WaitAsync(cancel);
     }
 
-    private static List<TaskPredictions> Heads(WorkItem item, IReadOnlyList<(TaskRecord Task, ClassifierHead Head)> heads)
+    private static List<TaskPredictions> Heads(WorkItem item, IReadOnlyList<(InferenceTask Task, ClassifierHead Head)> heads)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var result = new List<TaskPredictions>();
         foreach (var (task, head) in heads)
         {
-            var rows = item.Features[task.Spec.Training.MaxLength];
+            var rows = item.Features[task.MaxLength];
             var x = tensor(rows.SelectMany(r => r).ToArray()).view(rows.Length, -1); // (N, D)
             var outputs = TaskObjective.For(task.Kind, task.Labels).Rows(head, x);
             result.Add(new TaskPredictions(task, SpecialistModel.Describe(item.Specialist!.Name, task, item.Texts, outputs)));
@@ -210,7 +212,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
     }
 
     private async Task<IReadOnlyList<TaskPredictions>> RunDedicated(ServedSpecialist served, SpecialistModel own, IReadOnlyList<string> inputs,
-                                                                    TaskRecord? task, CancellationToken cancel)
+                                                                    InferenceTask? task, CancellationToken cancel)
     {
         try
         {

@@ -6,10 +6,10 @@ namespace Cadre.Specialists;
 /// <summary>
 /// What a merge request amounts to, checked before any tensor is read: the inputs' records, the one base they
 /// share, the kind of adapter the result is (<c>lora</c>, <c>ia3</c>, <c>full</c> or <c>head</c>), the tasks it
-/// keeps, and notes for the user. Every problem is reported at once.
+/// keeps (each with its input's inference contract), and notes for the user. Every problem is reported at once.
 /// </summary>
 internal sealed record MergePlan(
-    IReadOnlyList<SpecialistRecord> Inputs, IReadOnlyList<string> Folders, string Output, IReadOnlyList<(TaskRecord Task, string Folder)> Tasks,
+    IReadOnlyList<SpecialistRecord> Inputs, IReadOnlyList<string> Folders, string Output, IReadOnlyList<(TaskRecord Task, InferenceTask Contract, string Folder)> Tasks,
     IReadOnlyList<string> Notes, IReadOnlyList<VersionInfo> Versions)
 {
     /// <summary>Methods whose updates are weight deltas (LoRA, full fine-tuning) or nothing (a head on the frozen base).</summary>
@@ -64,9 +64,11 @@ internal sealed record MergePlan(
         if (methods.Contains("head") && methods.Count > 1)
             notes.Add($"head-only inputs ({string.Join(", ", inputs.Where(r => r.Method == "head").Select(r => r.Name))}) change no weights: they count as zero task vectors");
 
-        var tasks = new List<(TaskRecord, string)>();
+        var tasks = new List<(TaskRecord, InferenceTask, string)>();
         var heads = new Dictionary<string, (string Owner, string Hash)>(StringComparer.Ordinal);
         for (var i = 0; i < inputs.Count; i++)
+        {
+            var contract = inputs[i].Contract;
             foreach (var t in inputs[i].TaskList)
             {
                 var hash = TrainingHash(Path.Combine(folders[i], t.Head));
@@ -77,8 +79,9 @@ internal sealed record MergePlan(
                     continue; // the same head twice (an input given twice): kept once
                 }
                 heads[t.Name] = (inputs[i].Name, hash);
-                tasks.Add((t, folders[i]));
+                tasks.Add((t, contract.Task(t.Name), folders[i]));
             }
+        }
 
         if (catalog.List().FirstOrDefault(r => r.Name == request.Name) is { } existing)
         {

@@ -79,7 +79,7 @@ internal static class MergedAdapterWriter
         });
     }
 
-    /// <summary>A full fine-tune's <c>model.safetensors</c>: the base's whole state dict, base + merged task vector where merged.</summary>
+    /// <summary>A full fine-tune's <c>model.safetensors</c> (<see cref="InferenceAdapter.FullWeightsFile"/>): the base's whole state dict, base + merged task vector where merged.</summary>
     public static void WriteFull(Merger merger, string folder, IReadOnlyDictionary<string, Tensor> baseState)
     {
         var merged = merger.Keys.ToHashSet(StringComparer.Ordinal);
@@ -88,7 +88,7 @@ internal static class MergedAdapterWriter
             throw new CadreException($"merged tensors the base does not have: {string.Join(", ", unknown)}");
         var entries = baseState.Select(p => new LazyTensor(p.Key, DTypes.FromScalarType(p.Value.dtype), p.Value.shape,
             () => merged.Contains(p.Key) ? (p.Value.to(ScalarType.Float32) + merger.Merge(p.Key)).to(p.Value.dtype) : p.Value.clone()));
-        SafetensorsWriter.WriteStreaming(Path.Combine(folder, "model.safetensors"), entries, PeftMetadata);
+        SafetensorsWriter.WriteStreaming(Path.Combine(folder, InferenceAdapter.FullWeightsFile), entries, PeftMetadata);
     }
 
     private static void WriteConfig(string folder, JsonObject config) =>

@@ -71,6 +71,7 @@ public sealed class SpecialistCatalog(string home)
         Migrate();
         using var lease = StagingLease.Create(home, "specialist"); // held until stored: gc leaves it alone
         var staging = lease.Path;
+        Check(record, $"specialist '{record.Name}'"); // nothing is stored that would not read back
         writeFiles(staging);
         File.WriteAllText(Path.Combine(staging, SpecialistRecord.FileName), JsonSerializer.Serialize(record, Json));
         var (version, _) = StoreRetry.Run(() => Store.Commit(record.Name, staging, BaseOf(record), message), log);
@@ -94,19 +95,38 @@ public sealed class SpecialistCatalog(string home)
         try
         {
             var record = JsonSerializer.Deserialize<SpecialistRecord>(bytes, Json) ?? throw new CadreException($"{what}: empty");
-            if (record.FormatVersion is not (SpecialistRecord.CurrentVersion or SpecialistRecord.MultiTaskVersion))
-                throw new CadreException($"{what}: format_version {record.FormatVersion} is not supported (this Cadre reads {SpecialistRecord.CurrentVersion} and {SpecialistRecord.MultiTaskVersion})");
-            if ((record.FormatVersion == SpecialistRecord.MultiTaskVersion) != record.Tasks is { Count: > 0 })
-                throw new CadreException($"{what}: format_version {record.FormatVersion} " + (record.Tasks is null
-                    ? "records list their tasks in 'tasks'" : "records have one task at the top level, not 'tasks'"));
-            if (record.Tasks is null && record.Spec is null)
-                throw new CadreException($"{what}: 'spec' is missing");
+            Check(record, what);
             return record;
         }
         catch (JsonException e)
         {
             throw new CadreException($"{what}: not a specialist record ({e.Message})");
         }
+    }
+
+    /// <summary>
+    /// Refuses a record whose fields do not fit its <c>format_version</c> (read or about to be written): version 1 has
+    /// one task at the top level, version 2 lists them in <c>tasks</c>, version 3 is either with an <c>inference</c>
+    /// contract that agrees with the rest of the record.
+    /// </summary>
+    public static void Check(SpecialistRecord record, string what)
+    {
+        var version = record.FormatVersion;
+        if (version is not (SpecialistRecord.SingleTaskVersion or SpecialistRecord.MultiTaskVersion or SpecialistRecord.ContractVersion))
+            throw new CadreException($"{what}: format_version {version} is not supported (this Cadre reads {SpecialistRecord.SingleTaskVersion}, "
+                                     + $"{SpecialistRecord.MultiTaskVersion} and {SpecialistRecord.ContractVersion})");
+        if (version != SpecialistRecord.ContractVersion && (version == SpecialistRecord.MultiTaskVersion) != record.Tasks is { Count: > 0 })
+            throw new CadreException($"{what}: format_version {version} " + (record.Tasks is null
+                ? "records list their tasks in 'tasks'" : "records have one task at the top level, not 'tasks'"));
+        if (version == SpecialistRecord.ContractVersion && record.Tasks is { Count: 0 })
+            throw new CadreException($"{what}: 'tasks' is empty");
+        if (record.Tasks is null && record.Spec is null)
+            throw new CadreException($"{what}: 'spec' is missing");
+        if ((version == SpecialistRecord.ContractVersion) != record.Inference is not null)
+            throw new CadreException($"{what}: format_version {version} " + (record.Inference is null
+                ? "records carry their inference contract in 'inference'" : "records have no 'inference' (it came with format_version 3)"));
+        if (record.Inference is { } contract && InferenceContract.Problems(record, contract).ToList() is { Count: > 0 } problems)
+            throw new CadreException($"{what}: " + string.Join("; ", problems));
     }
 
     /// <summary>Commits each pre-store folder as a first version, then removes it (only once it is stored).</summary>

@@ -24,7 +24,8 @@ internal static class SpecialistCheck
     {
         var problems = new List<string>();
         var recordFile = Path.Combine(folder, SpecialistRecord.FileName);
-        var baseRecord = CheckBase(home, record, recordFile, problems);
+        var contract = record.Contract; // what serving will load: checked file by file
+        var baseRecord = CheckBase(home, contract.Base, recordFile, problems);
         ISentenceEncoder? encoder = null;
         try
         {
@@ -33,10 +34,10 @@ internal static class SpecialistCheck
                 try { encoder = BaseModels.LoadEncoder(new BaseCatalog(home), baseRecord.Name); }
                 catch (CadreException e) { problems.Add(e.Message); }
             }
-            foreach (var task in record.TaskList)
+            foreach (var task in contract.Tasks)
                 CheckHead(Path.Combine(folder, task.Head), task, encoder?.Dimension, problems);
-            if (record.Method != "head")
-                CheckAdapter(folder, record, weights, encoder, problems);
+            if (contract.Adapter.Method != "head")
+                CheckAdapter(folder, contract.Adapter, weights, encoder, problems);
         }
         finally
         {
@@ -47,9 +48,9 @@ internal static class SpecialistCheck
     }
 
     /// <summary>The base record to check against: the named base when it is here and holds the same content, else null.</summary>
-    private static BaseRecord? CheckBase(string home, SpecialistRecord record, string recordFile, List<string> problems)
+    private static BaseRecord? CheckBase(string home, BaseReference? trainedOn, string recordFile, List<string> problems)
     {
-        var hash = record.Base?.ContentHash;
+        var hash = trainedOn?.ContentHash;
         if (!ObjectIds.IsValid(hash))
         {
             problems.Add($"{recordFile}: base content_hash '{CadreException.Shown(hash ?? "")}' is not a SHA-256 (64 lower-case hex digits)");
@@ -60,23 +61,23 @@ internal static class SpecialistCheck
             problems.Add($"{recordFile}: base content_hash is all zeros, the hash of no base");
             return null;
         }
-        try { BaseCatalog.ValidateName(record.Base!.Name); }
+        try { BaseCatalog.ValidateName(trainedOn!.Name); }
         catch (CadreException e) { problems.Add($"{recordFile}: {e.Message}"); return null; }
         var bases = new BaseCatalog(home);
-        if (!bases.Contains(record.Base!.Name) && !bases.List().Any(b => b.ContentHash == hash))
+        if (!bases.Contains(trainedOn.Name) && !bases.List().Any(b => b.ContentHash == hash))
             return null; // checked when it is imported and the specialist first loads (SpecialistModel refuses other content)
-        var here = bases.ForContent(record.Base.Name, hash!);
+        var here = bases.ForContent(trainedOn.Name, hash!);
         if (here.ContentHash == hash)
             return here;
-        problems.Add($"{recordFile}: trained on base '{record.Base.Name}' with content {hash![..12]}, but base '{record.Base.Name}' here holds {here.ContentHash[..12]}; import the base it was trained on first");
+        problems.Add($"{recordFile}: trained on base '{trainedOn.Name}' with content {hash![..12]}, but base '{trainedOn.Name}' here holds {here.ContentHash[..12]}; import the base it was trained on first");
         return null;
     }
 
-    private static void CheckHead(string file, TaskRecord task, long? width, List<string> problems)
+    private static void CheckHead(string file, InferenceTask task, long? width, List<string> problems)
     {
         using var reader = SafetensorsReader.Open(file);
         var regression = task.Kind == Data.TaskKind.Regression;
-        var outputs = regression ? 1 : task.Labels.Count;
+        var outputs = task.Outputs;
         // Without the base, the head's own classifier gives the width; the labels still fix its outputs.
         var features = width ?? (reader.Contains("classifier.weight") && reader.Info("classifier.weight").Shape is [_, var d] ? d : 0);
         if (features <= 0)
@@ -88,14 +89,14 @@ internal static class SpecialistCheck
         using var scope = NewDisposeScope();
         using var head = new ClassifierHead(features, Math.Max(outputs, 1), seed: 0, regression);
         var expected = head.state_dict().ToDictionary(p => p.Key, p => p.Value.shape);
-        var why = $"(a {task.Task} head with {outputs} output{(outputs == 1 ? "" : "s")}" + (width is null ? ")" : $" over the base's {width} features)");
+        var why = $"(a {task.Kind.ToString().ToLowerInvariant()} head with {outputs} output{(outputs == 1 ? "" : "s")}" + (width is null ? ")" : $" over the base's {width} features)");
         Compare(file, reader, expected, why, problems);
     }
 
-    private static void CheckAdapter(string folder, SpecialistRecord record, string weights, ISentenceEncoder? encoder, List<string> problems)
+    private static void CheckAdapter(string folder, InferenceAdapter adapterFiles, string weights, ISentenceEncoder? encoder, List<string> problems)
     {
         using var reader = SafetensorsReader.Open(weights);
-        var method = AdapterMethods.Get(record.Method);
+        var method = AdapterMethods.Get(adapterFiles.Method);
         var config = AdapterFiles.ReadConfig(folder);
         var configFile = Path.Combine(folder, AdapterFiles.ConfigFile);
         if (method is Adapters.Lora.LoraMethod && config is not null)
@@ -111,7 +112,7 @@ internal static class SpecialistCheck
         using (adapter)
         {
             var expected = adapter.StateDict().ToDictionary(p => p.Key, p => p.Value.shape);
-            Compare(weights, reader, expected, $"({record.Method} on this {encoder.Architecture} base, as {AdapterFiles.ConfigFile} describes it)", problems);
+            Compare(weights, reader, expected, $"({adapterFiles.Method} on this {encoder.Architecture} base, as {AdapterFiles.ConfigFile} describes it)", problems);
         }
     }
 

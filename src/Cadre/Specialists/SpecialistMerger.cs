@@ -17,7 +17,7 @@ public sealed record MergeOutcome(SpecialistRecord Record, IReadOnlyList<string>
 /// checks the request (<see cref="MergePlan"/>), reads each input's task vectors lazily, estimates Fisher
 /// information where the method needs it, merges one tensor at a time into a staging folder, optionally evaluates
 /// every task on its recorded splits, and stores the result through <see cref="SpecialistCatalog.Save"/> like any
-/// trained specialist (format version 2, with its lineage). This is the API a suite runner calls.
+/// trained specialist (with its tasks, its lineage and its inference contract). This is the API a suite runner calls.
 /// </summary>
 public static class SpecialistMerger
 {
@@ -60,7 +60,7 @@ public static class SpecialistMerger
             var merger = new Merger(method, request.Parameters, inputs);
 
             Directory.CreateDirectory(staging);
-            foreach (var (task, folder) in plan.Tasks)
+            foreach (var (task, _, folder) in plan.Tasks)
                 File.Copy(Path.Combine(folder, task.Head), Path.Combine(staging, TaskRecord.HeadFileFor(task.Name)));
             log?.Invoke($"merging {keys.Count} tensors of {plan.Inputs.Count} specialists with {method.Name} into a {plan.Output} specialist");
             int? rank = null;
@@ -100,9 +100,9 @@ public static class SpecialistMerger
     private static SpecialistRecord Record(MergeRequest request, MergePlan plan, IMergeMethod method, List<string> notes, int? rank,
         Dictionary<string, double>? errors, Dictionary<int, FisherEstimate> fisher, FisherOptions fisherOptions, double seconds, string staging)
     {
-        var adapterFile = plan.Output switch { "lora" or "ia3" => "adapter_model.safetensors", "full" => "model.safetensors", _ => null };
+        var adapter = InferenceAdapter.For(plan.Output);
         long adapterParameters = 0;
-        if (adapterFile is not null)
+        if (adapter.Weights is { } adapterFile)
         {
             using var reader = Tensors.SafetensorsReader.Open(Path.Combine(staging, adapterFile));
             adapterParameters = reader.Tensors.Sum(t => t.ElementCount);
@@ -110,11 +110,17 @@ public static class SpecialistMerger
         var parameters = method.Effective(request.Parameters).ToDictionary();
         return new SpecialistRecord
         {
-            FormatVersion = SpecialistRecord.MultiTaskVersion, Name = request.Name, Task = SpecialistRecord.MultiTask, Method = plan.Output,
+            FormatVersion = SpecialistRecord.ContractVersion, Name = request.Name, Task = SpecialistRecord.MultiTask, Method = plan.Output,
             Labels = [], Base = plan.Inputs[0].Base, Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>(),
             Data = new Dictionary<string, DataReference>(), Spec = null,
             Training = new Dictionary<string, double> { ["seconds"] = Math.Round(seconds, 2), ["adapter_parameters"] = adapterParameters },
             Tasks = plan.Tasks.Select(t => t.Task with { Head = TaskRecord.HeadFileFor(t.Task.Name), Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>() }).ToList(),
+            // Each input's task as it served, its head copied under the merged name; the adapter is the merge's output.
+            Inference = new InferenceContract
+            {
+                Base = plan.Inputs[0].Base, Adapter = adapter,
+                Tasks = [.. plan.Tasks.Select(t => t.Contract with { Head = TaskRecord.HeadFileFor(t.Task.Name) })],
+            },
             Merge = new MergeLineage
             {
                 Method = method.Name, Parameters = parameters, Output = plan.Output, Rank = rank, ReconstructionError = errors, Notes = notes,

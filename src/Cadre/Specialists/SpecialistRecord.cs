@@ -46,14 +46,20 @@ public static class MetricText
 /// level. Version 2 (a merged specialist) lists its tasks in <see cref="Tasks"/>, each with its own head file, and
 /// its lineage in <see cref="Merge"/>; its top-level <see cref="Task"/> is <c>multitask</c> and its top-level
 /// labels, metrics, data and spec are empty. Readers use <see cref="TaskList"/>, which is the same for both.
+/// Version 3, what Cadre writes now, is either shape plus <see cref="Inference"/>: what serving and prediction read
+/// (<see cref="Contract"/>, derived for versions 1 and 2).
 /// </summary>
 public sealed record SpecialistRecord
 {
     public const string FileName = "cadre.json";
     public const string HeadFile = "head.safetensors";
-    public const int CurrentVersion = 1;
-    /// <summary>The version of records with <see cref="Tasks"/> (merged specialists); single-task records stay at 1.</summary>
+    /// <summary>The first version: one task at the top level, no inference contract.</summary>
+    public const int SingleTaskVersion = 1;
+    /// <summary>The version of merged specialists (with <see cref="Tasks"/>) written before contracts existed.</summary>
     public const int MultiTaskVersion = 2;
+    /// <summary>Either shape, with <see cref="Inference"/>: what Cadre writes.</summary>
+    public const int ContractVersion = 3;
+    public const int CurrentVersion = ContractVersion;
     /// <summary>The top-level <c>task</c> of a record with several tasks.</summary>
     public const string MultiTask = "multitask";
 
@@ -78,6 +84,30 @@ public sealed record SpecialistRecord
     /// <summary>Version 2: how the specialist was merged, from which inputs. Null for a trained one.</summary>
     [JsonPropertyName("merge"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public MergeLineage? Merge { get; init; }
+
+    /// <summary>Version 3: what serving and prediction need (docs/formats.md). Null in versions 1 and 2.</summary>
+    [JsonPropertyName("inference"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public InferenceContract? Inference { get; init; }
+
+    /// <summary>
+    /// The inference contract whatever the version: <see cref="Inference"/>, or for a version 1 or 2 record the one
+    /// its fields and training spec imply (derived on each call: hold on to it where it is read often).
+    /// </summary>
+    [JsonIgnore]
+    public InferenceContract Contract => Inference ?? InferenceContract.Derive(this);
+
+    /// <summary>
+    /// The record under another name. A single-task specialist's task is named after it (<see cref="TaskList"/>),
+    /// so its contract's task is renamed too.
+    /// </summary>
+    public SpecialistRecord Renamed(string name) => this with
+    {
+        Name = name,
+        Inference = Inference is { } c && Tasks is null ? c with { Tasks = [.. c.Tasks.Select(t => t with { Name = name })] } : Inference,
+    };
+
+    /// <summary>The record at the current version: a version 1 or 2 record gains its derived contract (an import stores it so).</summary>
+    public SpecialistRecord Upgraded() => Inference is not null ? this : this with { FormatVersion = CurrentVersion, Inference = Contract };
 
     /// <summary>The tasks, whatever the version: a version 1 record's top-level task, or <see cref="Tasks"/>.</summary>
     [JsonIgnore]

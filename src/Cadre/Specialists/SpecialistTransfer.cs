@@ -61,7 +61,7 @@ public static class SpecialistTransfer
         InputFiles.RequireRegular(recordFile);
         var record = SpecialistCatalog.Read(recordFile);
         if (name is not null)
-            record = record with { Name = name };
+            record = record.Renamed(name);
         Store.BaseCatalog.ValidateName(record.Name, "specialist");
         var catalog = new SpecialistCatalog(home);
         if (catalog.Contains(record.Name) && !newVersion)
@@ -73,6 +73,7 @@ public static class SpecialistTransfer
             InputFiles.RequireRegular(Path.Combine(folder, file)); // before anything opens them: a FIFO would block
         Check(home, folder, record);
         InputFiles.RequireFreeSpace(home, 2 * files.Sum(f => new FileInfo(Path.Combine(folder, f)).Length), folder);
+        record = record.Upgraded(); // stored at the current version: a record exported before contracts gains the one it implies
         catalog.Save(record, staging =>
         {
             foreach (var file in files)
@@ -104,19 +105,20 @@ public static class SpecialistTransfer
         if (File.Exists(routing))
             Routing.RoutingSample.Read(routing, record.Name, record.Labels.Count); // validates version, shapes and labels
         var weights = "";
-        if (record.Method != "head")
+        var adapter = record.Contract.Adapter;
+        if (adapter.Method != "head")
         {
-            var method = AdapterMethods.Get(record.Method);
+            var method = AdapterMethods.Get(adapter.Method);
             var config = AdapterFiles.ReadConfig(folder);
-            if (method.PeftType is not null)
+            if (adapter.Config is not null)
             {
                 if (config is null)
-                    throw new CadreException($"{folder}: method '{record.Method}' needs {AdapterFiles.ConfigFile}");
-                var peftType = AdapterFiles.JsonText(config, "peft_type", Path.Combine(folder, AdapterFiles.ConfigFile));
+                    throw new CadreException($"{folder}: method '{adapter.Method}' needs {adapter.Config}");
+                var peftType = AdapterFiles.JsonText(config, "peft_type", Path.Combine(folder, adapter.Config));
                 if (!method.Reads(peftType))
-                    throw new CadreException($"{folder}: {AdapterFiles.ConfigFile} says peft_type {CadreException.Shown(peftType)}, {SpecialistRecord.FileName} says method {record.Method}");
+                    throw new CadreException($"{folder}: {adapter.Config} says peft_type {CadreException.Shown(peftType)}, {SpecialistRecord.FileName} says method {adapter.Method}");
             }
-            weights = Path.Combine(folder, method.PeftType is null ? "model.safetensors" : AdapterFiles.WeightsFile);
+            weights = Path.Combine(folder, adapter.Weights!);
             if (!File.Exists(weights))
                 throw new CadreException($"{folder}: no {Path.GetFileName(weights)}");
             using var reader = SafetensorsReader.Open(weights); // validates the header and every offset

@@ -103,23 +103,26 @@ public static class FisherEstimator
         string home, SpecialistRecord record, string folder, IReadOnlyDictionary<string, long[]> keys, IReadOnlyList<Example> rows,
         TaskRecord task, FisherOptions options, CancellationToken cancel)
     {
+        // The model as it serves (the record's inference contract); only the rows come from the training data.
+        var contract = record.Contract;
+        var served = contract.Task(task.Name);
         var bases = new BaseCatalog(home);
-        var baseRecord = bases.ForContent(record.Base.Name, record.Base.ContentHash);
-        if (baseRecord.ContentHash != record.Base.ContentHash)
-            throw new CadreException($"specialist '{record.Name}' was trained on another content of base '{record.Base.Name}'; its Fisher cannot be estimated");
+        var baseRecord = bases.ForContent(contract.Base.Name, contract.Base.ContentHash);
+        if (baseRecord.ContentHash != contract.Base.ContentHash)
+            throw new CadreException($"specialist '{record.Name}' was trained on another content of base '{contract.Base.Name}'; its Fisher cannot be estimated");
         using var encoder = BaseModels.LoadEncoder(bases, baseRecord.Name);
-        using var adapter = record.Method == "head" ? null : AdapterFiles.Load(encoder, folder, record.Method);
-        var regression = task.Kind == TaskKind.Regression;
-        using var head = SpecialistModel.LoadHead(Path.Combine(folder, task.Head), encoder.Dimension, regression ? 1 : task.Labels.Count, regression);
+        using var adapter = contract.Adapter.Method == "head" ? null : AdapterFiles.Load(encoder, folder, contract.Adapter.Method);
+        var regression = served.Kind == TaskKind.Regression;
+        using var head = SpecialistModel.LoadHead(folder, served, encoder.Dimension);
         if (adapter is not null) adapter.Training = false;
         var targetStd = regression ? Math.Max(1e-12, head.state_dict()["target_std"].item<float>()) : 1;
         var sums = keys.ToDictionary(k => k.Key, k => zeros(k.Value), StringComparer.Ordinal);
         var random = new Random((int)(options.Seed & int.MaxValue));
-        var maxLength = task.Spec.Training.MaxLength;
+        var maxLength = served.MaxLength;
         Tensor Forward(IReadOnlyList<Example> batch) => head.forward(encoder.EmbedBatch(batch.Select(e => e.Text).ToList(), maxLength)); // (B, C)
         // Site weights of LoRA and head specialists take the batched path; anything else goes one example at a time.
         var sites = keys.Keys.ToDictionary(k => k, k => k.EndsWith(".weight", StringComparison.Ordinal) ? encoder.Sites.GetValueOrDefault(k[..^".weight".Length]) : null);
-        var leftOut = !options.PerExample && sites.Values.All(s => s is not null) && record.Method is "lora" or "head"
+        var leftOut = !options.PerExample && sites.Values.All(s => s is not null) && contract.Adapter.Method is "lora" or "head"
             ? Batched(sites!, sums, rows, task, options, random, targetStd, Forward, cancel)
             : PerExample(encoder, adapter, record, keys, sums, rows, task, options, random, targetStd, Forward, cancel);
         using (no_grad())

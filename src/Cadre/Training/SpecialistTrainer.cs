@@ -111,10 +111,11 @@ public sealed class SpecialistTrainer(string home)
             using var x = source.Evaluate(known);
             metrics["test"] = objective.Evaluate(head, x, known.Examples).Summary();
         }
+        var baseReference = new BaseReference(baseRecord.Name, baseRecord.Architecture, baseRecord.ContentHash);
         var record = new SpecialistRecord
         {
             Name = spec.Name, Task = spec.Task.ToString().ToLowerInvariant(), Method = method, Labels = labels,
-            Base = new BaseReference(baseRecord.Name, baseRecord.Architecture, baseRecord.ContentHash),
+            Base = baseReference,
             Metrics = metrics, Spec = spec with { Training = spec.Training with { LearningRate = learningRate, HeadLearningRate = headLearningRate, Metric = metric } }, Data = dataHashes,
             Training = new Dictionary<string, double>
             {
@@ -125,6 +126,17 @@ public sealed class SpecialistTrainer(string home)
                 ["adapter_parameters"] = adapter?.TrainableParameterCount ?? 0,
                 ["learning_rate"] = learningRate,
                 ["head_learning_rate"] = headLearningRate,
+            },
+            // What serving reads: the head above, the adapter as AdapterFiles.Save writes it, texts cut as in training.
+            Inference = new InferenceContract
+            {
+                Base = baseReference,
+                Adapter = InferenceAdapter.For(method),
+                Tasks = [new InferenceTask
+                {
+                    Name = spec.Name, Kind = spec.Task, Labels = labels, Head = SpecialistRecord.HeadFile,
+                    Outputs = objective.Outputs, MaxLength = maxLength,
+                }],
             },
         };
         var headline = metrics.TryGetValue("test", out var tm) ? ("test", tm) : ("validation", metrics["validation"]);

@@ -5,12 +5,15 @@ using Cadre.Training.Spec;
 
 namespace Cadre.Tests.Merge;
 
-/// <summary>cadre.json versions: version 1 (one task) reads as before; version 2 carries tasks; mismatches are refused.</summary>
+/// <summary>
+/// cadre.json versions: version 1 (one task) reads as before; version 2 carries tasks; version 3 adds the inference
+/// contract (Specialists/InferenceContractTests); mismatches are refused.
+/// </summary>
 public sealed class MergedRecordTests
 {
     private static SpecialistRecord One() => new()
     {
-        Name = "solo", Task = "classification", Method = "lora", Labels = ["a", "b"], Base = new BaseReference("tiny", "bert", new string('0', 64)),
+        FormatVersion = SpecialistRecord.SingleTaskVersion, Name = "solo", Task = "classification", Method = "lora", Labels = ["a", "b"], Base = new BaseReference("tiny", "bert", new string('0', 64)),
         Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = new Dictionary<string, double> { ["accuracy"] = 0.9 } },
         Data = new Dictionary<string, DataReference>(), Training = new Dictionary<string, double>(), Spec = new SpecialistSpec { Name = "solo" },
     };
@@ -47,8 +50,11 @@ public sealed class MergedRecordTests
         Assert.Contains("format_version 2 records list their tasks in 'tasks'",
             Assert.Throws<CadreException>(() => SpecialistCatalog.Read(Write(dir, JsonSerializer.Serialize(two, SpecialistCatalog.Json)))).Message);
         var three = one with { FormatVersion = 3 };
-        Assert.Contains("format_version 3 is not supported (this Cadre reads 1 and 2)",
+        Assert.Contains("format_version 3 records carry their inference contract in 'inference'",
             Assert.Throws<CadreException>(() => SpecialistCatalog.Read(Write(dir, JsonSerializer.Serialize(three, SpecialistCatalog.Json)))).Message);
+        var four = one with { FormatVersion = 4 };
+        Assert.Contains("format_version 4 is not supported (this Cadre reads 1, 2 and 3)",
+            Assert.Throws<CadreException>(() => SpecialistCatalog.Read(Write(dir, JsonSerializer.Serialize(four, SpecialistCatalog.Json)))).Message);
         var merged = one with { FormatVersion = 2, Task = SpecialistRecord.MultiTask, Spec = null, Tasks = one.TaskList };
         var read = SpecialistCatalog.Read(Write(dir, JsonSerializer.Serialize(merged, SpecialistCatalog.Json)));
         Assert.Equal("solo", Assert.Single(read.TaskList).Name);

@@ -20,7 +20,7 @@ public sealed class RouteCommandTests(TrainedTasks trained) : IClassFixture<Trai
         using var _ = home;
         using var __ = work;
         foreach (var task in RoutingTasks.All)
-            Assert.True(File.Exists(Path.Combine(new Specialists.SpecialistCatalog(home.Path).FolderOf(task.Name), "routing.safetensors")), task.Name);
+            Assert.True(File.Exists(Path.Combine(new Cadre.Specialists.SpecialistCatalog(home.Path).FolderOf(task.Name), "routing.safetensors")), task.Name);
 
         var build = cli.Run("router", "build", "--method", method);
         Assert.True(build.ExitCode == 0, build.Error);

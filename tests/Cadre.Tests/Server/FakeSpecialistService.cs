@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using Cadre.Data;
 using Cadre.Routing;
 using Cadre.Serving;
 using Cadre.Specialists;
-using Cadre.Training.Spec;
 
 namespace Cadre.Tests.Server;
 
@@ -191,11 +191,14 @@ internal sealed class FakeSpecialistService(ServingOptions? options = null) : IS
             new Dictionary<string, double> { ["accuracy"] = 0.91, ["macro_f1"] = 0.9, ["broken"] = double.NaN });
     }
 
-    private static TaskRecord TaskOf(string name, string kind, string[] labels) => new()
+    private static InferenceTask TaskOf(string name, string kind, string[] labels)
     {
-        Name = name, Task = kind, Labels = labels, Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>(),
-        Data = new Dictionary<string, DataReference>(), Spec = new SpecialistSpec { Name = name }, Head = "head.safetensors",
-    };
+        var taskKind = Enum.Parse<TaskKind>(kind, ignoreCase: true);
+        return new()
+        {
+            Name = name, Kind = taskKind, Labels = labels, Head = "head.safetensors", Outputs = InferenceTask.OutputsFor(taskKind, labels), MaxLength = 128,
+        };
+    }
 
     /// <summary>Texts mentioning "win" are spam / money; the rest ham. Deterministic, so answers can be asserted.</summary>
     private static Prediction PredictionOf(string text, string kind, string[] labels)

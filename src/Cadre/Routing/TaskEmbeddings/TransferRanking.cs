@@ -38,7 +38,7 @@ public static class TransferRanking
         {
             ISentenceEncoder Encoder() => encoder ??= RouterBuilder.LoadBase(home, records[0].Base);
             var labels = task.Task == TaskKind.Regression ? [] : task.Labels;
-            var query = RoutingSample.Compute("query", Encoder(), task, labels, records.Max(r => r.TaskList.Max(t => t.Spec.Training.MaxLength)), seed: 1, rows: RoutingSample.DefaultRows);
+            var query = RoutingSample.Compute("query", Encoder(), task, labels, records.Max(r => r.Contract.MaxLength), seed: 1, rows: RoutingSample.DefaultRows);
             var candidates = records.Select(r => RoutingSamples.For(home, r, Encoder)).ToList();
             return Rank(query, candidates);
         }
