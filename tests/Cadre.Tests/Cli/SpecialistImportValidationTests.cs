@@ -121,6 +121,15 @@ public sealed class SpecialistImportValidationTests(ExportedLora exported) : ICl
         var json = JsonNode.Parse(File.ReadAllText(record))!.AsObject();
         json["base"]!["content_hash"] = hash;
         File.WriteAllText(record, json.ToJsonString());
+        // The inference contract names the base too: a record where the two disagree is refused as such.
+        Assert.Contains("inference.base is not the record's base", Refused(exported.Cli, folder));
+        json["inference"]!["base"]!["content_hash"] = hash;
+        File.WriteAllText(record, json.ToJsonString());
+        Assert.Contains(expected, Refused(exported.Cli, folder));
+        // A record written before contracts (version 1) meets the same check.
+        json["format_version"] = 1;
+        json.Remove("inference");
+        File.WriteAllText(record, json.ToJsonString());
         Assert.Contains(expected, Refused(exported.Cli, folder));
     }
 

@@ -46,7 +46,8 @@ public sealed partial class SpecialistMergeTests(TrainedSpecialists trained) : I
         Assert.StartsWith("pets-lora\t", plain.Out);
 
         var record = new SpecialistCatalog(trained.Home).Get(name);
-        Assert.Equal(2, record.FormatVersion);
+        Assert.Equal(SpecialistRecord.ContractVersion, record.FormatVersion);
+        Assert.Equal(["head-pets-lora.safetensors", "head-colors-lora.safetensors"], record.Inference!.Tasks.Select(t => t.Head));
         Assert.Equal("lora", record.Method);
         Assert.Equal(["pets-lora", "colors-lora"], record.TaskList.Select(t => t.Name));
         Assert.All(record.TaskList, t => Assert.Equal(method == "linear", t.Metrics.ContainsKey("test")));
