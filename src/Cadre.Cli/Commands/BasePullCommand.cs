@@ -23,8 +23,19 @@ internal static class BasePullCommand
             var settings = HubSettings.FromEnvironment(Environment.GetEnvironmentVariable);
             var progress = ProgressReporter.For(context);
             var catalog = new BaseCatalog(context.Home) { Progress = progress };
-            var (snapshot, record) = HubBaseImport.Run(catalog, settings, parse.GetRequiredValue(repo), parse.GetValue(revision),
-                parse.GetValue(name), parse.GetValue(force), progress, cancel);
+            HubSnapshot snapshot;
+            BaseRecord record;
+            try
+            {
+                (snapshot, record) = HubBaseImport.Run(catalog, settings, parse.GetRequiredValue(repo), parse.GetValue(revision),
+                    parse.GetValue(name), parse.GetValue(force), progress, cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                progress.Clear();
+                context.Error.WriteLine($"interrupted: what was downloaded stays in {settings.Cache} (as blobs/*.incomplete); the same command resumes it");
+                return Task.FromResult(TrainCommand.Interrupted);
+            }
             progress.Clear();
             var reused = snapshot.Files.Count - snapshot.Downloaded;
             var how = snapshot.CacheOnly is { } why

@@ -13,8 +13,10 @@ public sealed record HubFileMetadata(string Commit, string Etag, long Size, Uri 
 /// tag or commit), <c>GET /api/models/REPO/tree/COMMIT?recursive=true</c> (the files, pages chained by
 /// <c>Link: rel="next"</c>), <c>HEAD /REPO/resolve/COMMIT/PATH</c> (X-Repo-Commit, X-Linked-Etag or ETag,
 /// X-Linked-Size or Content-Length; a redirect to the CDN for LFS files, not followed) and the GET of the content,
-/// from an offset when resuming. Redirects are followed by hand: relative ones (a renamed repository) keep the
-/// token; one to another host (the CDN's signed address) is sent without it, as huggingface_hub does.
+/// from an offset when resuming. Redirects are followed by hand, as huggingface_hub follows them: a HEAD follows
+/// those that stay on the Hub (relative ones: a renamed repository, or the commit-pinned <c>/api/resolve-cache/</c>
+/// address huggingface.co gives small files; absolute ones to the endpoint's host or huggingface.co, from a mirror)
+/// and stops at any other host, the CDN, whose signed address the GET then uses. The token goes to Hub hosts only.
 /// </summary>
 public sealed class HubApi : IDisposable
 {
@@ -115,8 +117,7 @@ public sealed class HubApi : IDisposable
         for (var hops = 0; ; hops++)
         {
             using var request = new HttpRequestMessage(method, uri);
-            var toHub = uri.Host == _endpoint.Host && uri.Port == _endpoint.Port;
-            if (_settings.Token is { } token && toHub)
+            if (_settings.Token is { } token && IsHub(uri))
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             request.Headers.AcceptEncoding.ParseAdd("identity"); // the real size, not a compressed one
             if (offset > 0)
@@ -140,15 +141,20 @@ public sealed class HubApi : IDisposable
             }
             if (!HubErrors.IsRedirect(response.StatusCode) || response.Headers.Location is not { } location)
                 return response;
-            var relative = !location.IsAbsoluteUri;
-            if (!followAll && !relative)
+            var target = new Uri(uri, location);
+            if (!followAll && location.IsAbsoluteUri && !IsHub(target))
                 return response; // the CDN's address: the caller downloads from it later
             if (hops >= MaxRedirects)
                 throw new CadreException($"{Repo}: more than {MaxRedirects} redirects from {uri}");
-            uri = new Uri(uri, location);
+            uri = target;
             response.Dispose();
         }
     }
+
+    /// <summary>The endpoint's own host, or huggingface.co itself (where a mirror may send a request on).</summary>
+    private bool IsHub(Uri uri) =>
+        uri.Host == _endpoint.Host && uri.Port == _endpoint.Port
+        || uri.Scheme == Uri.UriSchemeHttps && uri.Host is "huggingface.co" or "hf.co";
 
     private void Require(HttpResponseMessage response, string what, string? revision = null)
     {

@@ -40,8 +40,9 @@ public sealed class HubPullTests
         // Pickles and other formats are never asked for, not even with a HEAD.
         Assert.DoesNotContain(home.Hub.Requests, r => r.Path.EndsWith(".bin", StringComparison.Ordinal) || r.Path.Contains("onnx", StringComparison.Ordinal)
                                                       || r.Path.EndsWith(".h5", StringComparison.Ordinal) || r.Path.EndsWith("README.md", StringComparison.Ordinal));
-        // The LFS file came from the CDN, the tree came in pages.
+        // The LFS file came from the CDN, the others from the commit-pinned address the Hub redirects to, the tree in pages.
         Assert.Contains(home.Hub.Requests, r => r.Cdn && r.Method == "GET");
+        Assert.Contains(home.Hub.Requests, r => r.Method == "GET" && r.Path.StartsWith($"/api/resolve-cache/models/{HubTestHome.TinyBert}/{commit}/", StringComparison.Ordinal));
         Assert.Contains(home.Hub.Requests, r => r.Path.Contains("/tree/", StringComparison.Ordinal) && r.Method == "GET");
         Assert.True(home.Hub.Requests.Count(r => r.Path.Contains("/tree/", StringComparison.Ordinal)) > 1, "the tree was not paged");
     }
@@ -73,7 +74,7 @@ public sealed class HubPullTests
 
         Assert.Equal(0, again.Downloaded);
         Assert.Equal(0, again.DownloadedBytes);
-        Assert.DoesNotContain(home.Hub.Requests, r => r.Cdn || r.Path.Contains("/resolve/", StringComparison.Ordinal));
+        Assert.DoesNotContain(home.Hub.Requests, HubStandIn.IsFileRequest);
     }
 
     [Fact]

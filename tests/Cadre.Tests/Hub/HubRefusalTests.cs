@@ -32,7 +32,7 @@ public sealed class HubRefusalTests
         Assert.Contains("https://huggingface.co/spaces/safetensors/convert", line);
         Assert.Contains("cadre base pull cadre-tests/pickled --revision refs/pr/N", line);
         Assert.Contains("save_pretrained('converted', safe_serialization=True)", line);
-        Assert.DoesNotContain(home.Hub.Requests, r => r.Path.Contains("resolve", StringComparison.Ordinal) || r.Cdn);
+        Assert.DoesNotContain(home.Hub.Requests, HubStandIn.IsFileRequest);
         Assert.False(Directory.Exists(Path.Combine(home.RepoFolder("cadre-tests/pickled"), "blobs")));
     }
 

@@ -12,7 +12,8 @@ namespace Cadre.Tests.Hub;
 /// <summary>
 /// A small Hugging Face Hub on 127.0.0.1, serving <see cref="StandInRepository"/>s the way huggingface.co serves
 /// models (the routes are in <see cref="HubStandInRoutes"/>): the revision and tree APIs, <c>resolve</c> with
-/// HEAD and GET, ETag / X-Repo-Commit / X-Linked-Etag / X-Linked-Size, a 302 for LFS files to a "CDN" that listens
+/// HEAD and GET, ETag / X-Repo-Commit / X-Linked-Etag / X-Linked-Size, a relative 307 for small files to a
+/// commit-pinned address, a 302 for LFS files to a "CDN" that listens
 /// on a second port (another origin, as cdn-lfs.hf.co is: a client must not send its token there, and the CDN
 /// refuses a request that carries one, as S3 does), Range requests, 401/403/404 with X-Error-Code. Faults can be
 /// armed: a connection cut after N bytes, a file served with a damaged byte. Every request is logged.
@@ -78,9 +79,12 @@ internal sealed class HubStandIn : IAsyncDisposable
     /// <summary>Drops the connection after <paramref name="bytes"/> bytes of <paramref name="path"/>'s content, <paramref name="times"/> times.</summary>
     public void CutAfter(string path, long bytes, int times = 1) => Cuts[path] = (bytes, times);
 
-    /// <summary>GET requests for file content (resolve or CDN), the downloads.</summary>
-    public IReadOnlyList<Request> ContentRequests() =>
-        [.. Requests.Where(r => r.Method == "GET" && (r.Cdn || r.Path.Contains("/resolve/", StringComparison.Ordinal)))];
+    /// <summary>Whether a request is about one file (resolve, resolve-cache, the CDN) rather than the repository.</summary>
+    public static bool IsFileRequest(Request r) =>
+        r.Cdn || r.Path.Contains("/resolve/", StringComparison.Ordinal) || r.Path.Contains("/resolve-cache/", StringComparison.Ordinal);
+
+    /// <summary>GET requests for file content, the downloads.</summary>
+    public IReadOnlyList<Request> ContentRequests() => [.. Requests.Where(r => r.Method == "GET" && IsFileRequest(r))];
 
     public async ValueTask DisposeAsync()
     {

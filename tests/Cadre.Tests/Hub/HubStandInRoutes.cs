@@ -15,9 +15,13 @@ namespace Cadre.Tests.Hub;
 /// GET       /api/models/REPO/revision/REV            {"id", "sha", "private", "gated", "siblings": [{"rfilename"}]}
 /// GET       /api/models/REPO/tree/REV[/PATH]         [{"type", "path", "size", "oid", "lfs"?}], Link: rel="next"
 /// POST      /api/models/REPO/paths-info/REV          the tree entries of the paths in {"paths": [...]}
-/// HEAD|GET  /REPO/resolve/REV/PATH                   the file, or 302 to the CDN for an LFS file
+/// HEAD|GET  /REPO/resolve/REV/PATH                   302 to the CDN for an LFS file; 307 to resolve-cache for another
+///                                                    file of a public ORG/NAME repository; else the file itself
+/// HEAD|GET  /api/resolve-cache/models/REPO/COMMIT/PATH   the file, at the commit the redirect pinned
 /// HEAD|GET  CDN /lfs/SHA256?sig=...                  the LFS content (no Authorization header allowed)
 /// </code>
+/// The relative 307 is what huggingface.co answers for small files (huggingface_hub issue 4815): a client follows
+/// it for the HEAD and downloads from where it leads.
 /// </summary>
 internal static class HubStandInRoutes
 {
@@ -46,6 +50,8 @@ internal static class HubStandInRoutes
         }
         if (segments is ["api", "models", .. var rest])
             await Api(hub, context, rest, token);
+        else if (segments is ["api", "resolve-cache", "models", .. var cached] && Array.FindIndex(cached, IsCommit) is var c and (1 or 2) && cached.Length > c + 1)
+            await Resolve(hub, context, string.Join('/', cached[..c]), cached[c], string.Join('/', cached[(c + 1)..]), token, pinned: true);
         else if (Array.IndexOf(segments, "resolve") is var at and (1 or 2) && segments.Length > at + 2)
             await Resolve(hub, context, string.Join('/', segments[..at]), segments[at + 1], string.Join('/', segments[(at + 2)..]), token);
         else
@@ -109,7 +115,9 @@ internal static class HubStandInRoutes
         await Json(context, new JsonArray([.. page.Select(e => (JsonNode)e.Node)]));
     }
 
-    private static async Task Resolve(HubStandIn hub, HttpContext context, string id, string revision, string path, string? token)
+    private static bool IsCommit(string segment) => segment.Length == 40 && segment.All(char.IsAsciiHexDigitLower);
+
+    private static async Task Resolve(HubStandIn hub, HttpContext context, string id, string revision, string path, string? token, bool pinned = false)
     {
         var (repository, commit) = await Find(hub, context, id, revision, token, gatedFiles: true);
         if (repository is null || commit is null)
@@ -131,6 +139,12 @@ internal static class HubStandInRoutes
             return;
         }
         response.Headers.ETag = $"\"{file.Oid}\"";
+        if (!pinned && !repository.Private && !repository.Gated && id.Contains('/') && file.Content.Length > 0)
+        {
+            response.StatusCode = 307;
+            response.Headers.Location = $"/api/resolve-cache/models/{id}/{commit}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}?etag=%22{file.Oid}%22";
+            return;
+        }
         await Content(hub, context, file);
     }
 
