@@ -20,8 +20,9 @@ internal sealed class HubBlobDownload(HubApi api, HubCache cache, HubSettings se
     /// <summary>How long a pull waits for another process that downloads the same blob.</summary>
     public static TimeSpan LockWait { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <param name="bytes">receives the change in downloaded bytes (negative when a restart discards some)</param>
-    /// <returns>the bytes actually transferred</returns>
+    /// <param name="bytes">receives the change in the bytes of the file on disk: a resumed part at once, then each
+    /// chunk (negative when a restart discards some)</param>
+    /// <returns>the bytes this call transferred</returns>
     public long Fetch(HubFile file, HubFileMetadata metadata, Action<long> bytes, CancellationToken cancel)
     {
         var blob = cache.Blob(metadata.Etag);
@@ -36,20 +37,15 @@ internal sealed class HubBlobDownload(HubApi api, HubCache cache, HubSettings se
         var incomplete = cache.Incomplete(metadata.Etag);
         var resumed = File.Exists(incomplete) && new FileInfo(incomplete).Length > 0;
         long moved = 0;
-        void Count(long delta)
-        {
-            if (delta > 0)
-                moved += delta;
-            bytes(delta);
-        }
-        Transfer(file, metadata, incomplete, Count, cancel);
+        void Received(long count) => moved += count;
+        Transfer(file, metadata, incomplete, bytes, Received, cancel);
         var actual = check.Verify(incomplete, metadata.Size);
         if (actual is not null && resumed)
         {
             // The kept part may be what went wrong (written by an older tool, or a disk error): once more, whole.
             bytes(-new FileInfo(incomplete).Length);
             File.Delete(incomplete);
-            Transfer(file, metadata, incomplete, Count, cancel);
+            Transfer(file, metadata, incomplete, bytes, Received, cancel);
             actual = check.Verify(incomplete, metadata.Size);
         }
         if (actual is not null)
@@ -63,9 +59,10 @@ internal sealed class HubBlobDownload(HubApi api, HubCache cache, HubSettings se
     }
 
     /// <summary>Appends the rest of the file to <paramref name="incomplete"/>; resumes after a dropped connection up to <see cref="HubSettings.Retries"/> times.</summary>
-    private void Transfer(HubFile file, HubFileMetadata metadata, string incomplete, Action<long> bytes, CancellationToken cancel)
+    private void Transfer(HubFile file, HubFileMetadata metadata, string incomplete, Action<long> bytes, Action<long> received, CancellationToken cancel)
     {
         using var output = new FileStream(incomplete, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        bytes(output.Length); // a part kept from before is done already
         var retries = settings.Retries;
         while (true)
         {
@@ -93,7 +90,7 @@ internal sealed class HubBlobDownload(HubApi api, HubCache cache, HubSettings se
                 else if (offset > 0 && response.Content.Headers.ContentRange?.From != offset)
                     throw new CadreException($"{cache.Repo}: the download of {file.Path} was asked to resume at byte {offset:N0}, but the server sent another range ({response.Content.Headers.ContentRange}); nothing was kept beyond what is in {incomplete}");
                 using var body = response.Content.ReadAsStream(cancel);
-                Copy(body, output, metadata.Size, bytes, cancel);
+                Copy(body, output, metadata.Size, read => { bytes(read); received(read); }, cancel);
                 if (output.Length >= metadata.Size)
                 {
                     output.Flush(flushToDisk: true);

@@ -73,16 +73,22 @@ public static class HubPull
             return File.ReadAllBytes(cache.Pointer(commit, file.Path));
         }, repo, revision);
         var missing = selected.Where(f => !cache.Has(commit, f.Path)).ToList();
-        var total = missing.Where(f => f.ExpectedEtag is not { } etag || !File.Exists(cache.Blob(etag))).Sum(f => f.Size);
+        bool ToDownload(HubFile f) => f.ExpectedEtag is not { } etag || !File.Exists(cache.Blob(etag));
+        var total = missing.Where(ToDownload).Sum(f => f.Size);
         long done = 0;
         foreach (var file in missing)
         {
             cancel.ThrowIfCancellationRequested();
-            Ensure(file, delta =>
+            var counted = ToDownload(file);
+            long reported = 0;
+            void Report(long delta)
             {
-                done += delta;
+                (done, reported) = (done + delta, reported + delta);
                 progress?.Report(new ProgressUpdate(Stage, Math.Clamp(done, 0, total), total, "bytes") { Detail = file.Path });
-            });
+            }
+            Ensure(file, Report);
+            if (counted && reported != file.Size)
+                Report(file.Size - reported); // another process brought it in while this one waited for the lock
         }
         cache.WriteRef(revision, commit);
         return new HubSnapshot(repo, revision, commit, cache.Snapshot(commit), [.. selected.Select(f => f.Path)])

@@ -1,4 +1,5 @@
 using Cadre.Hub;
+using Cadre.Util;
 
 namespace Cadre.Tests.Hub;
 
@@ -111,11 +112,23 @@ public sealed class HubPullTests
         Assert.False(File.Exists(Path.Combine(home.RepoFolder(), "refs", "main")), "a failed pull recorded the revision");
         home.Hub.Requests.Clear();
 
-        var snapshot = HubPull.Pull(home.Settings(retries: 0), HubTestHome.TinyBert, null, null, Cancel);
+        var progress = new Reports();
+        var snapshot = HubPull.Pull(home.Settings(retries: 0), HubTestHome.TinyBert, null, progress, Cancel);
 
         Assert.Equal(weights.Content, File.ReadAllBytes(Path.Combine(snapshot.Folder, "model.safetensors")));
         Assert.Equal(["bytes=40000-"], home.Hub.ContentRequests().Where(r => r.Cdn).Select(r => r.Range));
+        Assert.Equal(60_600, snapshot.DownloadedBytes);
         Assert.False(File.Exists(incomplete));
+        // The progress counts the kept part as done from the start and ends at the whole file.
+        Assert.Equal((40_000L, 100_600L), (progress.All[0].Done, progress.All[0].Total));
+        Assert.Equal((100_600L, 100_600L), (progress.All[^1].Done, progress.All[^1].Total));
+        Assert.All(progress.All, p => Assert.Equal(("download", "model.safetensors", "bytes"), (p.Stage, p.Detail, p.Unit)));
+    }
+
+    private sealed class Reports : IProgress<ProgressUpdate>
+    {
+        public List<ProgressUpdate> All { get; } = [];
+        public void Report(ProgressUpdate value) => All.Add(value);
     }
 
     [Theory]
