@@ -195,9 +195,9 @@ internal static class HubStandInRoutes
             hub.Cuts[file.Path] = (cut.Bytes, cut.Times - 1);
             await response.Body.WriteAsync(content.AsMemory((int)from, (int)(cut.Bytes - from)));
             await response.Body.FlushAsync();
-            // The connection drops mid-body. A moment first: an abort resets the connection, and a reset can make the
-            // client's system discard bytes it received but the client has not read yet.
-            await Task.Delay(300);
+            // The connection drops mid-body. A moment first: an abort drops what Kestrel has not yet handed to the
+            // socket (a flush only hands it to Kestrel's own pipe); once sent, the client's system keeps it readable.
+            await Task.Delay(TimeSpan.FromSeconds(1));
             context.Abort();
             return;
         }
