@@ -6,13 +6,14 @@ using Cadre.Store;
 
 namespace Cadre.Cli.Commands;
 
-/// <summary><c>cadre base import|list|show</c>: the frozen base models specialists share.</summary>
+/// <summary><c>cadre base import|pull|list|show</c>: the frozen base models specialists share.</summary>
 internal static class BaseCommand
 {
     public static Command Create(CliContext context)
     {
         var command = new Command("base", "Import, list and inspect base models.");
         command.Add(Import(context));
+        command.Add(BasePullCommand.Create(context));
         command.Add(List(context));
         command.Add(Show(context));
         return command;

