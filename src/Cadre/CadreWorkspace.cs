@@ -2,7 +2,7 @@ using Cadre.Models.Import;
 using Cadre.Specialists;
 using Cadre.Store;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre;
 

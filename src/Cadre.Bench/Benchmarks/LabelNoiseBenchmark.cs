@@ -2,8 +2,9 @@ using Cadre.Data;
 using Cadre.Data.Quality;
 using Cadre.Models.Import;
 using Cadre.Store;
+using Cadre.Tasks;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 
 namespace Cadre.Benchmarks;

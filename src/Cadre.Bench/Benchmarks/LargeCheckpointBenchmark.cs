@@ -5,7 +5,7 @@ using System.Text;
 using Cadre.Specialists;
 using Cadre.Store;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Benchmarks;
 

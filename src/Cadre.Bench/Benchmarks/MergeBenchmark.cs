@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Cadre.Composition;
 using Cadre.Merge;
 using Cadre.Specialists;
-using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Benchmarks;
 

@@ -1,7 +1,7 @@
 using Cadre.Specialists;
 using Cadre.Tensors;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 
 namespace Cadre.Benchmarks;

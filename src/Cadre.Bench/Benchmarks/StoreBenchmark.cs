@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Cadre.Store;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Benchmarks;
 

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text;
 using Cadre.Adapters;
 using Cadre.Models;
+using Cadre.Tasks;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 
 namespace Cadre.Benchmarks;

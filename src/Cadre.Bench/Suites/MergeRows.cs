@@ -1,3 +1,4 @@
+using Cadre.Composition;
 using Cadre.Merge;
 using Cadre.Specialists;
 using Cadre.Util;

@@ -1,8 +1,9 @@
 using Cadre.Adapters;
 using Cadre.Models;
+using Cadre.Tasks;
 using Cadre.Tensors;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 
 namespace Cadre.Suites;

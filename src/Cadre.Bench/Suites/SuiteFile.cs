@@ -1,5 +1,5 @@
 using Cadre.Data;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using YamlDotNet.RepresentationModel;
 using Cadre.Util;
 

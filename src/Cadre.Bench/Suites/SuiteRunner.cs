@@ -4,7 +4,7 @@ using Cadre.Routing;
 using Cadre.Specialists;
 using Cadre.Store;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 
 namespace Cadre.Suites;

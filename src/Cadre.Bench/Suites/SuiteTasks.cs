@@ -1,6 +1,6 @@
 using Cadre.Data;
 using Cadre.Routing;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Suites;
 

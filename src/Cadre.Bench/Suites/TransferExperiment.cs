@@ -3,7 +3,7 @@ using Cadre.Models;
 using Cadre.Routing;
 using Cadre.Routing.TaskEmbeddings;
 using Cadre.Specialists;
-using Cadre.Training;
+using Cadre.Tasks;
 using static TorchSharp.torch;
 
 namespace Cadre.Suites;

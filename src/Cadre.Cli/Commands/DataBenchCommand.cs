@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Cadre.Benchmarks;
 using Cadre.Data;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Cli.Commands;
 

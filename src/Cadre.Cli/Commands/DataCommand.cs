@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Cadre.Data.Quality;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using Cadre.Util;
 
 namespace Cadre.Cli.Commands;

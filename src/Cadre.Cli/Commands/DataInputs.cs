@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Cadre.Adapters;
 using Cadre.Data;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using Cadre.Util;
 
 namespace Cadre.Cli.Commands;

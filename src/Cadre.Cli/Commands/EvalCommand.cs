@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using Cadre.Data;
 using Cadre.Specialists;
+using Cadre.Tasks;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Cadre.Benchmarks;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Cli.Commands;
 

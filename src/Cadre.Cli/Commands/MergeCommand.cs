@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Cadre.Composition;
 using Cadre.Merge;
 using Cadre.Specialists;
 using Cadre.Util;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Cadre.Specialists;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Cadre.Data;
 using Cadre.Models;
 using Cadre.Specialists;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Routing;
 
@@ -13,9 +13,6 @@ namespace Cadre.Routing;
 /// </summary>
 public static class RoutingSamples
 {
-    /// <summary>The seed offset of the routing sample (the trainer uses seed for the split and seed + 1 for sample_size).</summary>
-    public const int SeedOffset = 2;
-
     /// <summary>The training rows a specialist learned from: the train file, less excluded labels, sampled as the trainer does.</summary>
     public static Dataset TrainingRows(SpecialistSpec spec, Dataset train)
     {
@@ -29,10 +26,6 @@ public static class RoutingSamples
             train = Splits.Stratified(train, (double)size / train.Count, spec.Training.Seed + 1).Validation;
         return train;
     }
-
-    /// <summary>What the trainer stores: the routing sample of the rows <paramref name="train"/> (already excluded and sampled).</summary>
-    public static RoutingSample Capture(SpecialistSpec spec, ISentenceEncoder encoder, Dataset train, IReadOnlyList<string> labels) =>
-        RoutingSample.Compute(spec.Name, encoder, train, labels, spec.Training.MaxLength, spec.Training.Seed + SeedOffset);
 
     /// <summary>
     /// The specialist's routing sample. <paramref name="encoder"/> is asked for only when the sample must be rebuilt
@@ -54,7 +47,7 @@ public static class RoutingSamples
         if (Sha256(data.File) != data.Sha256)
             throw new CadreException($"{hint} and its training file {data.File} changed since it was trained; retrain it with cadre train to route it");
         var train = TrainingRows(spec, DatasetReader.Read(SpecFile.Source(spec, data.File, "train"), spec.Data.SkipInvalid));
-        return Capture(spec, encoder(), train, record.Labels);
+        return RoutingSample.Capture(spec, encoder(), train, record.Labels);
     }
 
     private static string Sha256(string path)

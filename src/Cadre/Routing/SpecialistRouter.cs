@@ -1,6 +1,6 @@
 using Cadre.Models;
+using Cadre.Tasks;
 using Cadre.Tensors;
-using Cadre.Training;
 using static TorchSharp.torch;
 
 namespace Cadre.Routing;

@@ -3,7 +3,7 @@ using Cadre.Data;
 using Cadre.Models;
 using Cadre.Specialists;
 using Cadre.Store;
-using Cadre.Training;
+using Cadre.Tasks;
 using static TorchSharp.torch;
 
 namespace Cadre.Serving;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Cadre.Routing;
 using Cadre.Specialists;
 using Cadre.Store;
-using Cadre.Training;
+using Cadre.Tasks;
 using static TorchSharp.torch;
 
 namespace Cadre.Serving;
@@ -157,7 +157,7 @@ public sealed partial class SpecialistEngine : ISpecialistService
     /// <summary>Bare-base features of texts on base <paramref name="baseName"/>, cut to <paramref name="maxLength"/> tokens.</summary>
     private async Task<float[][]> BaseRows(string baseName, IReadOnlyList<string> inputs, int? maxLength, RequestDeadline deadline)
     {
-        var length = maxLength ?? new Training.Spec.TrainingSpec().MaxLength;
+        var length = maxLength ?? AdapterFeatures.DefaultMaxLength;
         var item = new WorkItem(null, inputs, [length], w => w.Features[length], deadline);
         return (float[][])await Submit(BaseOf(baseName).Batcher, item, deadline.Token);
     }

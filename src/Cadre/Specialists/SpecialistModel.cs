@@ -3,8 +3,8 @@ using Cadre.Data;
 using Cadre.Models;
 using Cadre.Models.Import;
 using Cadre.Store;
+using Cadre.Tasks;
 using Cadre.Tensors;
-using Cadre.Training;
 using static TorchSharp.torch;
 
 namespace Cadre.Specialists;

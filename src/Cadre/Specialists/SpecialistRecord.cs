@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
-using Cadre.Training;
-
+using Cadre.Tasks;
 namespace Cadre.Specialists;
 
 /// <summary>The base a specialist was trained on, pinned by content hash.</summary>
@@ -74,7 +73,7 @@ public sealed record SpecialistRecord
     [JsonPropertyName("data")] public required IReadOnlyDictionary<string, DataReference> Data { get; init; }
     [JsonPropertyName("training")] public required IReadOnlyDictionary<string, double> Training { get; init; }
     /// <summary>The spec entry that trained it; null for a merged specialist (each task keeps its own).</summary>
-    [JsonPropertyName("spec")] public required Training.Spec.SpecialistSpec? Spec { get; init; }
+    [JsonPropertyName("spec")] public required Specs.SpecialistSpec? Spec { get; init; }
     [JsonPropertyName("created_at")] public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
     /// <summary>Version 2: every task the specialist answers, each with its head. Null in version 1.</summary>
@@ -138,7 +137,7 @@ public sealed record TaskRecord
     /// <summary>Per split: the metrics of this specialist (after a merge: of the merged model) on the task.</summary>
     [JsonPropertyName("metrics")] public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
     [JsonPropertyName("data")] public required IReadOnlyDictionary<string, DataReference> Data { get; init; }
-    [JsonPropertyName("spec")] public required Training.Spec.SpecialistSpec Spec { get; init; }
+    [JsonPropertyName("spec")] public required Specs.SpecialistSpec Spec { get; init; }
     /// <summary>The head's file in the specialist's folder: <c>head.safetensors</c>, or <c>head-NAME.safetensors</c> in version 2.</summary>
     [JsonPropertyName("head")] public required string Head { get; init; }
 

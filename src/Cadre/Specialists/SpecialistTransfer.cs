@@ -19,7 +19,7 @@ public static class SpecialistTransfer
     /// <summary>Files a specialist folder may hold besides its heads; nothing else is exported or imported.</summary>
     private static readonly string[] Known =
         [SpecialistRecord.FileName, AdapterFiles.ConfigFile, AdapterFiles.WeightsFile, "model.safetensors",
-         Routing.RoutingSample.FileName];
+         RoutingSample.FileName];
 
     private static IEnumerable<string> Files(SpecialistRecord record) => Known.Concat(record.TaskList.Select(t => t.Head)).Distinct();
 
@@ -101,9 +101,9 @@ public static class SpecialistTransfer
                 throw new CadreException($"{folder}: no {task.Head}");
             SafetensorsReader.Open(headFile).Dispose(); // validates the header and every offset
         }
-        var routing = Path.Combine(folder, Routing.RoutingSample.FileName);
+        var routing = Path.Combine(folder, RoutingSample.FileName);
         if (File.Exists(routing))
-            Routing.RoutingSample.Read(routing, record.Name, record.Labels.Count); // validates version, shapes and labels
+            RoutingSample.Read(routing, record.Name, record.Labels.Count); // validates version, shapes and labels
         var weights = "";
         var adapter = record.Contract.Adapter;
         if (adapter.Method != "head")

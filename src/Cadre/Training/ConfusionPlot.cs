@@ -1,6 +1,7 @@
 using System.Globalization;
 using ScottPlot;
 
+using Cadre.Tasks;
 namespace Cadre.Training;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Cadre.Models;
+using Cadre.Tasks;
 using Cadre.Tensors;
 using static TorchSharp.torch;
 

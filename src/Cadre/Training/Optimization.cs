@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 

@@ -1,3 +1,4 @@
+using Cadre.Tasks;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 

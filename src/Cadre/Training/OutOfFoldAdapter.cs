@@ -1,8 +1,9 @@
 using Cadre.Adapters;
 using Cadre.Data;
 using Cadre.Models;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
+using Cadre.Tasks;
 namespace Cadre.Training;
 
 /// <summary>

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Cadre.Adapters;
 using Cadre.Data;
 using Cadre.Data.Quality;
 using Cadre.Embeddings;
 using Cadre.Models.Import;
 using Cadre.Store;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 
 namespace Cadre.Training;

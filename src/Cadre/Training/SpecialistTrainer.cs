@@ -7,8 +7,9 @@ using Cadre.Models;
 using Cadre.Models.Import;
 using Cadre.Specialists;
 using Cadre.Store;
+using Cadre.Tasks;
 using Cadre.Tensors;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using static TorchSharp.torch;
 
 namespace Cadre.Training;
@@ -73,7 +74,7 @@ public sealed class SpecialistTrainer(string home)
         var watch = System.Diagnostics.Stopwatch.StartNew(); // training time includes loading the base and caching features
         using var encoder = BaseModels.LoadEncoder(catalog, spec.Base);
         // Before any adapter changes the base's embeddings: what routers need later (docs/formats.md, routing.safetensors).
-        var routing = Routing.RoutingSamples.Capture(spec, encoder, train, labels);
+        var routing = RoutingSample.Capture(spec, encoder, train, labels);
         using var adapter = adapterMethod?.Create(encoder, spec.Adapter, spec.Training.Seed, baseRecord.Name);
         var texts = fit.Examples.Select(e => e.Text).ToList();
         var maxLength = spec.Training.MaxLength;

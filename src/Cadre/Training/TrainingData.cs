@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Cadre.Data;
 using Cadre.Specialists;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Training;
 

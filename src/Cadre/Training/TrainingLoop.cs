@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cadre.Training.Spec;
+using Cadre.Specs;
+using Cadre.Tasks;
 using static TorchSharp.torch;
 
 namespace Cadre.Training;

@@ -4,7 +4,6 @@ using Cadre.Models;
 using Cadre.Models.Bert;
 using Cadre.Models.Import;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
 using static TorchSharp.torch;
 
 namespace Cadre.Tests.Adapters;

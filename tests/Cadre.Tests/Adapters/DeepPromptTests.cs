@@ -2,7 +2,6 @@ using Cadre.Adapters;
 using Cadre.Models;
 using Cadre.Models.Bert;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
 using static TorchSharp.torch;
 
 namespace Cadre.Tests.Adapters;

@@ -1,6 +1,6 @@
 using Cadre.Data;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Tests.Data;
 

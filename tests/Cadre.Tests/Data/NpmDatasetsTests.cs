@@ -25,13 +25,13 @@ public sealed class NpmDatasetsTests
         QuickstartTasks.Prepare(home.Path, packages.Path, _ => { });
         Assert.Equal(first, File.ReadAllText(Path.Combine(home.Path, "quickstart", "spam", "train.tsv"))); // seeded
 
-        var file = Cadre.Training.Spec.SpecFile.Load(spec);
+        var file = Cadre.Specs.SpecFile.Load(spec);
         Assert.Equal(["spam", "sotu-era"], file.Specialists.Select(s => s.Name));
-        var spam = DatasetReader.Read(Cadre.Training.Spec.SpecFile.Source(file.Specialists[0], file.Specialists[0].Data.Train));
+        var spam = DatasetReader.Read(Cadre.Specs.SpecFile.Source(file.Specialists[0], file.Specialists[0].Data.Train));
         Assert.Equal(["ham", "spam"], spam.Labels);
         Assert.Equal(24, spam.Examples.Count(e => e.Label == "spam")); // 30 per class, 80 % for training
         Assert.Contains(spam.Examples, e => e.Text.Contains('\uFFFD')); // the lone surrogate became U+FFFD
-        var sotu = DatasetReader.Read(Cadre.Training.Spec.SpecFile.Source(file.Specialists[1], file.Specialists[1].Data.Test!));
+        var sotu = DatasetReader.Read(Cadre.Specs.SpecFile.Source(file.Specialists[1], file.Specialists[1].Data.Test!));
         Assert.Equal(4, sotu.Labels.Count);
     }
 

@@ -1,6 +1,6 @@
 using Cadre.Data;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Cadre.Specialists;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Tests.Merge;
 

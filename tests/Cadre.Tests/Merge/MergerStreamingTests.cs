@@ -1,5 +1,5 @@
+using Cadre.Composition;
 using Cadre.Merge;
-using Cadre.Specialists;
 using Cadre.Tensors;
 using Cadre.Tests.Infrastructure;
 using static TorchSharp.torch;

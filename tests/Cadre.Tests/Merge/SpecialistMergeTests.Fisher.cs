@@ -1,3 +1,4 @@
+using Cadre.Composition;
 using Cadre.Specialists;
 using Cadre.Tensors;
 using Cadre.Training;

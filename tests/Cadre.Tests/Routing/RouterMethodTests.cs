@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Cadre.Routing;
+using Cadre.Specialists;
 using Cadre.Tests.Infrastructure;
 using static TorchSharp.torch;
 

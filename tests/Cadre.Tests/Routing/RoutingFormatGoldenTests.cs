@@ -1,5 +1,6 @@
 using Cadre.Data;
 using Cadre.Routing;
+using Cadre.Specialists;
 using Cadre.Tests.Cli;
 using Cadre.Tests.Infrastructure;
 using static TorchSharp.torch;

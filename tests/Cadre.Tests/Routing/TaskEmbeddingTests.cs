@@ -2,6 +2,7 @@ using System.Text.Json;
 using Cadre.Data;
 using Cadre.Routing;
 using Cadre.Routing.TaskEmbeddings;
+using Cadre.Specialists;
 using Cadre.Tests.Cli;
 using Cadre.Tests.Infrastructure;
 

@@ -5,8 +5,6 @@ using Cadre.Data;
 using Cadre.Models.Bert;
 using Cadre.Specialists;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
-
 namespace Cadre.Tests.Specialists;
 
 /// <summary>

@@ -1,9 +1,10 @@
+using Cadre.Adapters;
 using Cadre.Data;
 using Cadre.Models.Bert;
 using Cadre.Suites;
 using Cadre.Tests.Infrastructure;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using TorchSharp;
 
 namespace Cadre.Tests.Suites;

@@ -5,7 +5,7 @@ using Cadre.Specialists;
 using Cadre.Tests.Cli;
 using Cadre.Tests.Infrastructure;
 using Cadre.Training;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using TorchSharp;
 
 namespace Cadre.Tests.Training;

@@ -3,9 +3,9 @@ using Cadre.Models.Import;
 using Cadre.Routing;
 using Cadre.Specialists;
 using Cadre.Store;
+using Cadre.Tasks;
 using Cadre.Tests.Cli;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training;
 using static TorchSharp.torch;
 
 namespace Cadre.Tests.Training;

@@ -1,6 +1,5 @@
 using System.Text.Json;
-using Cadre.Training;
-
+using Cadre.Tasks;
 namespace Cadre.Tests.Training;
 
 /// <summary>Our metrics against scikit-learn's on seeded cases (tools/reference/metrics/make_golden.py).</summary>

@@ -1,5 +1,5 @@
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 
 namespace Cadre.Tests.Training;
 

@@ -1,7 +1,7 @@
-using Cadre.Specialists;
+using Cadre.Composition;
 using Cadre.Suites;
 using Cadre.Tests.Infrastructure;
-using Cadre.Training.Spec;
+using Cadre.Specs;
 using Cadre.Util;
 
 namespace Cadre.Tests.Util;

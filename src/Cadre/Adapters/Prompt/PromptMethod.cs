@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Cadre.Models;
-using Cadre.Training.Spec;
 using static TorchSharp.torch;
 
 namespace Cadre.Adapters.Prompt;

@@ -1,3 +1,4 @@
+using Cadre.Specialists;
 using static TorchSharp.torch;
 
 namespace Cadre.Routing.TaskEmbeddings;

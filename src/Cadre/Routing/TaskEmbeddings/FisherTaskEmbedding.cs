@@ -1,4 +1,5 @@
 using Cadre.Data;
+using Cadre.Specialists;
 using static TorchSharp.torch;
 
 namespace Cadre.Routing.TaskEmbeddings;

@@ -1,11 +1,12 @@
 using System.Globalization;
 using Cadre.Data;
 using Cadre.Models;
+using Cadre.Specs;
+using Cadre.Tasks;
 using Cadre.Tensors;
-using Cadre.Training;
 using static TorchSharp.torch;
 
-namespace Cadre.Routing;
+namespace Cadre.Specialists;
 
 /// <summary>
 /// What routers and task embeddings need from one specialist, captured when it is trained: the frozen base's
@@ -19,6 +20,12 @@ public sealed record RoutingSample
     public const int FormatVersion = 1;
     /// <summary>Rows sampled per specialist: 512 rows of a 512-d base are 512 KiB in float16.</summary>
     public const int DefaultRows = 512;
+    /// <summary>The seed offset of the routing sample (the trainer uses seed for the split and seed + 1 for sample_size).</summary>
+    public const int SeedOffset = 2;
+
+    /// <summary>What the trainer stores: the routing sample of the rows <paramref name="train"/> (already excluded and sampled).</summary>
+    public static RoutingSample Capture(SpecialistSpec spec, ISentenceEncoder encoder, Dataset train, IReadOnlyList<string> labels) =>
+        RoutingSample.Compute(spec.Name, encoder, train, labels, spec.Training.MaxLength, spec.Training.Seed + SeedOffset);
 
     public required string Specialist { get; init; }
     public required TaskKind Task { get; init; }

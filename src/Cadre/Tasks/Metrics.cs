@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Cadre.Training;
+namespace Cadre.Tasks;
 
 /// <summary>Precision, recall and F1 of one class.</summary>
 public sealed record ClassScores(

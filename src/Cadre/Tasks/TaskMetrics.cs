@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Cadre.Training;
+namespace Cadre.Tasks;
 
 /// <summary>Metrics of one task kind over a labelled set, with the named values a spec's <c>metric:</c> can choose.</summary>
 public interface ITaskMetrics

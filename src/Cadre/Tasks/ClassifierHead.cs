@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Cadre.Training;
+namespace Cadre.Tasks;
 
 /// <summary>
 /// A specialist's task head: standardize the base's features with the training set's mean and spread (kept as

@@ -1,6 +1,6 @@
 using YamlDotNet.RepresentationModel;
 
-namespace Cadre.Training.Spec;
+namespace Cadre.Specs;
 
 /// <summary>
 /// Writes a spec for one specialist of an existing spec with its training file replaced (curation's output): the

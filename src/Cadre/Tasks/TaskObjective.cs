@@ -2,7 +2,7 @@ using Cadre.Data;
 using Cadre.Tensors;
 using static TorchSharp.torch;
 
-namespace Cadre.Training;
+namespace Cadre.Tasks;
 
 /// <summary>
 /// What differs between task kinds around one shared loop: the head's output width, gold tensors, the loss, and

@@ -1,7 +1,8 @@
 using System.Globalization;
+using Cadre.Specialists;
 using Cadre.Store;
 
-namespace Cadre.Specialists;
+namespace Cadre.Composition;
 
 /// <summary>
 /// What a merge request amounts to, checked before any tensor is read: the inputs' records, the one base they

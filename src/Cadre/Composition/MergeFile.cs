@@ -2,7 +2,7 @@ using Cadre.Merge;
 using Cadre.Util;
 using YamlDotNet.RepresentationModel;
 
-namespace Cadre.Specialists;
+namespace Cadre.Composition;
 
 /// <summary>
 /// The YAML form of a merge (<c>cadre merge merge.yaml</c>), every problem reported at once with its path and line,

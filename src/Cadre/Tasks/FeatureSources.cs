@@ -4,7 +4,7 @@ using Cadre.Models;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 
-namespace Cadre.Training;
+namespace Cadre.Tasks;
 
 /// <summary>Where the head's inputs come from during training: cached frozen features, or a base with an adapter.</summary>
 public interface IFeatureSource
@@ -42,6 +42,9 @@ public sealed class CachedFeatures(ISentenceEncoder encoder, Tensor trainFeature
 public sealed class AdapterFeatures(ISentenceEncoder encoder, AttachedAdapter adapter, IReadOnlyList<string> texts, int maxLength,
                                     int evaluationBatch = 64) : IFeatureSource
 {
+    /// <summary>Tokens kept per text unless a spec says otherwise (<c>training.max_length</c>).</summary>
+    public const int DefaultMaxLength = 128;
+
     private const string DropoutKey = "rng.dropout";
 
     public Tensor Train(int[] rows)

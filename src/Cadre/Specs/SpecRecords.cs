@@ -1,6 +1,8 @@
+using Cadre.Adapters;
 using Cadre.Data;
 
-namespace Cadre.Training.Spec;
+using Cadre.Tasks;
+namespace Cadre.Specs;
 
 /// <summary><c>data:</c> where a specialist's examples come from. Relative paths resolve against the spec's folder.</summary>
 public sealed record DataSpec
@@ -54,30 +56,6 @@ public sealed record FileSettings
     public IReadOnlyList<string>? Records { get; init; }
 }
 
-/// <summary><c>adapter:</c> the parameter-efficient update trained on the frozen base.</summary>
-public sealed record AdapterSpec
-{
-    public static readonly IReadOnlyList<string> Methods = ["head", "lora", "ia3", "prompt", "full"];
-
-    /// <summary><c>head</c> | <c>lora</c> | <c>ia3</c> | <c>prompt</c> | <c>full</c>. Default <c>lora</c>.</summary>
-    public string Method { get; init; } = "lora";
-    /// <summary>LoRA rank. Default 8.</summary>
-    public int R { get; init; } = 8;
-    /// <summary>LoRA scale numerator (the update is scaled by alpha / r). Default 16.</summary>
-    public double Alpha { get; init; } = 16;
-    /// <summary>
-    /// Dropout on the LoRA input. Default 0, as PEFT's: 0.1 scored the same on four tasks (docs/RESULTS.md) and
-    /// drawing its masks made a LoRA step about 40 % slower on a CPU.
-    /// </summary>
-    public double Dropout { get; init; }
-    /// <summary>Where adapters go: groups (<c>attention</c>, <c>ffn</c>, <c>all</c>) or site-name patterns. Default attention and ffn.</summary>
-    public IReadOnlyList<string> Targets { get; init; } = ["attention", "ffn"];
-    /// <summary>Soft prompt length for <c>prompt</c>. Default 20.</summary>
-    public int PromptTokens { get; init; } = 20;
-    /// <summary>Prompts at every layer (P-tuning v2) instead of the input only. Default false.</summary>
-    public bool DeepPrompt { get; init; }
-}
-
 /// <summary><c>training:</c> the optimization.</summary>
 public sealed record TrainingSpec
 {
@@ -112,7 +90,7 @@ public sealed record TrainingSpec
     /// <summary>Examples per step. Default 32.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Tokens kept per text. Default 128.</summary>
-    public int MaxLength { get; init; } = 128;
+    public int MaxLength { get; init; } = AdapterFeatures.DefaultMaxLength;
     /// <summary>Seed for initialization, shuffling, dropout and splits. Default 1.</summary>
     public int Seed { get; init; } = 1;
     /// <summary>Patience in epochs on the validation metric; 0 turns early stopping off. Default 2.</summary>

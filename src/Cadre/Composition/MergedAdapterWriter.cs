@@ -2,10 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cadre.Adapters;
 using Cadre.Merge;
+using Cadre.Specialists;
 using Cadre.Tensors;
 using static TorchSharp.torch;
 
-namespace Cadre.Specialists;
+namespace Cadre.Composition;
 
 /// <summary>
 /// Writes a merge's result as adapter files, one tensor at a time: the <see cref="Merger"/> makes each merged task

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Cadre.Adapters;
 using Cadre.Data;
 using YamlDotNet.RepresentationModel;
+using Cadre.Tasks;
 using Cadre.Util;
 
-namespace Cadre.Training.Spec;
+namespace Cadre.Specs;
 
 /// <summary>
 /// A <c>cadre.yaml</c>: the specialists to train, each with data, adapter and training settings (see docs/spec.md).

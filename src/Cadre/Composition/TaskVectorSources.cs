@@ -4,7 +4,7 @@ using Cadre.Merge;
 using Cadre.Tensors;
 using static TorchSharp.torch;
 
-namespace Cadre.Specialists;
+namespace Cadre.Composition;
 
 /// <summary>
 /// A specialist's task vectors, read lazily from its files, keyed by what they change. LoRA: <c>{site}.weight</c> →

@@ -3,11 +3,13 @@ using System.Globalization;
 using Cadre.Merge;
 using Cadre.Models;
 using Cadre.Models.Import;
+using Cadre.Specialists;
 using Cadre.Store;
+using Cadre.Tasks;
 using Cadre.Training;
 using static TorchSharp.torch;
 
-namespace Cadre.Specialists;
+namespace Cadre.Composition;
 
 /// <summary>What a merge produced: the stored record, and what the user should know about it.</summary>
 public sealed record MergeOutcome(SpecialistRecord Record, IReadOnlyList<string> Notes);

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Cadre.Merge;
 using Cadre.Util;
 
-namespace Cadre.Specialists;
+namespace Cadre.Composition;
 
 /// <summary>One input of a merge request: a stored specialist and its weight (default 1).</summary>
 public sealed record MergeRequestInput(string Specialist, double Weight = 1);
