@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Cadre.Tensors;
 using Cadre.Tests.Infrastructure;
@@ -56,13 +55,12 @@ public sealed class MalformedSafetensorsTests
         using var dir = new TempDir();
         var path = dir.File(name.Replace(' ', '_').Replace('/', '_') + ".safetensors");
         System.IO.File.WriteAllBytes(path, content);
-        var watch = Stopwatch.StartNew();
+        // "Cheaply" is checked by what the reader allocates, which no load on the machine changes (not by a clock).
         var before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<CadreException>(() => { using var _ = SafetensorsReader.Open(path); });
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Contains(expected, e.Message);
         Assert.StartsWith(path, e.Message);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
         Assert.True(allocated < content.Length + (1 << 20), $"allocated {allocated} bytes for a {content.Length}-byte file");
     }
 
