@@ -115,12 +115,6 @@ public sealed class SuiteRunner(string home, Action<string> log)
     private static string Fingerprint(params object[] parts) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
         System.Text.Encoding.UTF8.GetBytes(string.Join("|", parts.Select(p => Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture))))));
 
-    private static string FileHash(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-    }
-
     private static double[] Correct(IReadOnlyList<string> predicted, Dataset test) =>
         [.. test.Examples.Select((e, i) => predicted[i] == e.Label ? 1.0 : 0)];
 
@@ -133,7 +127,7 @@ public sealed class SuiteRunner(string home, Action<string> log)
         var resolved = spec with { Training = spec.Training with { LearningRate = spec.Training.LearningRateFor(method), HeadLearningRate = spec.Training.HeadLearningRateFor(method), Metric = spec.Training.MetricFor(spec.Task) } };
         if (!retrain && existing is not null && JsonSerializer.Serialize(existing.Spec, SpecialistCatalog.Json) == JsonSerializer.Serialize(resolved, SpecialistCatalog.Json)
             && new BaseCatalog(home).Get(spec.Base).ContentHash == existing.Base.ContentHash
-            && existing.Data.All(d => File.Exists(d.Value.File) && FileHash(d.Value.File) == d.Value.Sha256))
+            && existing.Data.All(d => File.Exists(d.Value.File) && TrainingData.FileHash(d.Value.File) == d.Value.Sha256))
         {
             log($"specialist {spec.Name}: reusing the stored one (same spec, data and base)");
             return existing;

@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using Cadre.Data;
 using Cadre.Models;
 using Cadre.Specialists;
 using Cadre.Specs;
+using Cadre.Training;
 
 namespace Cadre.Routing;
 
@@ -44,15 +44,9 @@ public static class RoutingSamples
             throw new CadreException($"{hint} and records no training file; retrain it with cadre train");
         if (!File.Exists(data.File))
             throw new CadreException($"{hint} and its training file {data.File} is gone; retrain it with cadre train to route it");
-        if (Sha256(data.File) != data.Sha256)
+        if (TrainingData.FileHash(data.File) != data.Sha256)
             throw new CadreException($"{hint} and its training file {data.File} changed since it was trained; retrain it with cadre train to route it");
         var train = TrainingRows(spec, DatasetReader.Read(SpecFile.Source(spec, data.File, "train"), spec.Data.SkipInvalid));
         return RoutingSample.Capture(spec, encoder(), train, record.Labels);
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
